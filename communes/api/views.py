@@ -1,0 +1,56 @@
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from communes import selectors
+from communes.address import address_convert
+from communes.api.filters import CommuneFilter
+from communes.api.serializers import (
+    CentreSerializer,
+    CommuneDetailSerializer,
+    CommuneSerializer,
+    ConvertedAddressSerializer,
+)
+
+
+class CommuneListView(generics.ListAPIView):
+    """The 148 communes of Phú Thọ (filter by kind and former province; search with or without diacritics)."""
+
+    serializer_class = CommuneSerializer
+    filterset_class = CommuneFilter
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.commune_list()
+
+
+class CommuneDetailView(APIView):
+    """One commune, with the former units it was formed from and its service centre."""
+
+    @extend_schema(responses=CommuneDetailSerializer)
+    def get(self, request, code: str):
+        return Response(CommuneDetailSerializer(selectors.commune_get(code=code)).data)
+
+
+class CentreListView(generics.ListAPIView):
+    """Every service centre: 148 commune centres, the provincial centre and its three branches."""
+
+    serializer_class = CentreSerializer
+    pagination_class = None
+
+    def get_queryset(self):
+        return selectors.centre_list()
+
+
+class ConvertAddressView(APIView):
+    """Old-style address (before 1 July 2025) → the commune it belongs to now."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, description=_("Địa chỉ cũ, có hoặc không dấu"), required=True)],
+        responses=ConvertedAddressSerializer,
+    )
+    def get(self, request):
+        result = address_convert(text=request.query_params.get("q", ""))
+        return Response(ConvertedAddressSerializer(result).data)

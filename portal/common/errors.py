@@ -1,0 +1,122 @@
+"""Domain errors and the single DRF exception handler that turns every error into ``{"code", "detail"}``.
+
+Messages are Vietnamese first (gettext); a client asking ``Accept-Language: en`` gets English.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+class DomainError(Exception):
+    """Base of the errors services raise; ``code`` is stable, ``detail`` is for people."""
+
+    status_code = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+    default_detail = gettext_lazy("Yêu cầu không hợp lệ.")
+
+    def __init__(self, detail: str | None = None, *, code: str | None = None, extra: dict | None = None):
+        self.detail = str(detail if detail is not None else self.default_detail)
+        if code:
+            self.code = code
+        self.extra = extra or {}
+        super().__init__(self.detail)
+
+
+class InvalidInput(DomainError):
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    status_code = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    default_detail = gettext_lazy("Không tìm thấy.")
+
+
+class OutOfScope(NotFound):
+    """Outside the actor's scope: answered exactly like a missing object."""
+
+
+class Conflict(DomainError):
+    status_code = status.HTTP_409_CONFLICT
+    code = "conflict"
+    default_detail = gettext_lazy("Dữ liệu đã bị thay đổi bởi người khác; vui lòng tải lại.")
+
+
+class ServiceUnavailable(DomainError):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    code = "unavailable"
+    default_detail = gettext_lazy("Dịch vụ tạm thời chưa sẵn sàng; vui lòng thử lại sau.")
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 10, **kwargs):
+        super().__init__(detail, **kwargs)
+        self.retry_after = retry_after
+
+
+_DRF_CODES = {
+    exceptions.NotFound: "not_found",
+    exceptions.NotAuthenticated: "not_authenticated",
+    exceptions.AuthenticationFailed: "authentication_failed",
+    exceptions.PermissionDenied: "permission_denied",
+    exceptions.MethodNotAllowed: "method_not_allowed",
+    exceptions.NotAcceptable: "not_acceptable",
+    exceptions.UnsupportedMediaType: "unsupported_media_type",
+    exceptions.Throttled: "throttled",
+    exceptions.ParseError: "parse_error",
+    exceptions.ValidationError: "invalid",
+}
+
+
+def _drf_code(exc: exceptions.APIException) -> str:
+    for klass, code in _DRF_CODES.items():
+        if isinstance(exc, klass):
+            return code
+    return getattr(exc, "default_code", "error")
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        body = {"code": exc.code, "detail": exc.detail, **exc.extra}
+        response = Response(body, status=exc.status_code)
+        if isinstance(exc, ServiceUnavailable):
+            response["Retry-After"] = str(exc.retry_after)
+        return response
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(_("Không tìm thấy."))
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        response.data = {"code": "invalid", "detail": _("Dữ liệu không hợp lệ."), "errors": exc.detail}
+    else:
+        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        response.data = {"code": _drf_code(exc), "detail": detail}
+    return response
+
+
+def json_error(request, code: str, detail: str, status_code: int) -> JsonResponse:
+    return JsonResponse({"code": code, "detail": detail}, status=status_code, json_dumps_params={"ensure_ascii": False})
+
+
+def handler404(request, exception=None):
+    if request.path.startswith("/api/"):
+        return json_error(request, "not_found", _("Không tìm thấy."), 404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if request.path.startswith("/api/"):
+        return json_error(request, "server_error", _("Lỗi máy chủ; sự cố đã được ghi nhận."), 500)
+    from django.views.defaults import server_error
+
+    return server_error(request)

@@ -1,0 +1,82 @@
+"""/healthz (the process answers) and /readyz (every dependency, by name; 503 when any is down)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections
+from django.db.migrations.executor import MigrationExecutor
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+
+
+def _check_database() -> str:
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+    return connections[DEFAULT_DB_ALIAS].vendor
+
+
+def _check_migrations() -> str:
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    if plan:
+        raise RuntimeError(f"{len(plan)} migration(s) not applied")
+    return "all applied"
+
+
+def _check_cache() -> str:
+    key = f"readyz:{uuid.uuid4().hex}"
+    cache.set(key, "ok", timeout=10)
+    value = cache.get(key)
+    cache.delete(key)
+    if value != "ok":
+        raise RuntimeError("cache did not return the value written")
+    return settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+
+
+def _check_broker() -> str:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return "eager mode (tasks run in-process, no broker)"
+    from portal.celery import app
+
+    with app.connection_for_write() as connection:
+        connection.ensure_connection(max_retries=1, timeout=2)
+    return "reachable"
+
+
+CHECKS = {
+    "database": _check_database,
+    "migrations": _check_migrations,
+    "cache": _check_cache,
+    "celery_broker": _check_broker,
+}
+
+
+@never_cache
+def healthz(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+def readyz(request):
+    results = {}
+    ok = True
+    for name, check in CHECKS.items():
+        started = time.perf_counter()
+        try:
+            detail = check()
+            results[name] = {"ok": True, "detail": detail}
+        except Exception as exc:  # every failure is reported by name, never raised
+            ok = False
+            results[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
+        results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    return JsonResponse(
+        {"status": "ok" if ok else "unavailable", "checks": results},
+        status=200 if ok else 503,
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,25 @@
+"""Portal-wide tasks. Thin: they take plain values and are safe to run twice."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.core.cache import cache
+from django.utils import timezone
+
+HEARTBEAT_CACHE_KEY = "celery:heartbeat"
+
+
+@shared_task(name="portal.tasks.heartbeat")
+def heartbeat(label: str = "beat") -> str:
+    """Record that the scheduler and a worker are alive (read by /readyz)."""
+    stamp = timezone.now().isoformat()
+    cache.set(HEARTBEAT_CACHE_KEY, {"at": stamp, "label": label}, timeout=None)
+    return stamp
+
+
+@shared_task(name="portal.tasks.echo")
+def echo(payload: dict) -> dict:
+    """Return the payload with the worker's host name: proves a round trip through the broker."""
+    import socket
+
+    return {"payload": payload, "worker": socket.gethostname()}
