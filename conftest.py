@@ -1,0 +1,224 @@
+"""Project-wide test fixtures.
+
+Markers (pytest.ini): ``postgres``, ``redis``, ``worker``, ``browser``. A test so marked runs only when that part is
+really there; otherwise it is skipped with the reason — except under ``REQUIRE_SERVICES=1`` (CI), where a missing
+service fails the test instead. SQLite never silently stands in for PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+
+
+def services_required() -> bool:
+    return os.environ.get("REQUIRE_SERVICES") == "1"
+
+
+def missing(reason: str) -> None:
+    """Skip — or, under REQUIRE_SERVICES=1, fail — because a service the test needs is not there."""
+    if services_required():
+        pytest.fail(f"REQUIRE_SERVICES=1 and {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+def redis_url() -> str:
+    return os.environ.get("REDIS_URL", "")
+
+
+def redis_available() -> bool:
+    url = redis_url()
+    if not url:
+        return False
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=2).ping())
+    except redis.RedisError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request):
+    node = request.node
+    if node.get_closest_marker("postgres"):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            missing(f"this test needs PostgreSQL; DATABASE_URL points to {connection.vendor}")
+    if node.get_closest_marker("redis") or node.get_closest_marker("worker"):
+        if not redis_available():
+            missing(f"this test needs Redis at REDIS_URL={redis_url() or '(unset)'}")
+    if node.get_closest_marker("browser") and not Path(CHROMIUM).exists():
+        missing(f"this test needs Chromium at {CHROMIUM} (apt-get install chromium)")
+
+
+@pytest.fixture
+def communes_loaded(db):
+    """The real administrative map (148 communes …), loaded from the packages into the test database."""
+    from communes.models import Commune
+    from communes.services import communes_load
+
+    if Commune.objects.count() != 148:
+        communes_load(force=True)
+    return Commune.objects.all()
+
+
+@pytest.fixture(scope="session")
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
+
+
+# --- A real Celery worker on the real Redis --------------------------------------------------------------
+
+
+class WorkerProcess:
+    def __init__(self, queue: str, process: subprocess.Popen, log_path: Path):
+        self.queue = queue
+        self.process = process
+        self.log_path = log_path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, artifacts_dir, tmp_path_factory):
+    """Start ``celery -A portal worker`` as a separate process on Redis, on its own queue.
+
+    The worker uses the same (test) database as the tests, so tasks that read or write rows see what a test
+    committed (use ``transactional_db`` in such tests). Yields a :class:`WorkerProcess`; send tasks with
+    ``task.apply_async(..., queue=worker.queue)``.
+    """
+    if not redis_available():
+        missing(f"a Celery worker needs Redis at REDIS_URL={redis_url() or '(unset)'}")
+    from django.db import connection
+
+    queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
+    settings_dict = connection.settings_dict
+    database_url = os.environ.get("DATABASE_URL", "")
+    if connection.vendor == "postgresql":
+        database_url = "postgres://{user}{password}@{host}:{port}/{name}".format(
+            user=settings_dict.get("USER") or "postgres",
+            password=(":" + settings_dict["PASSWORD"]) if settings_dict.get("PASSWORD") else "",
+            host=settings_dict.get("HOST") or "127.0.0.1",
+            port=settings_dict.get("PORT") or 5432,
+            name=settings_dict["NAME"],
+        )
+    env = {
+        **os.environ,
+        "DJANGO_ENV": "test",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url(),
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+    }
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    log_file = log_path.open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "--pool=solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "-Q",
+            queue,
+            "-n",
+            f"{queue}@%h",
+            "--loglevel=INFO",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+    )
+    worker = WorkerProcess(queue, process, log_path)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"the Celery worker exited with {process.returncode}:\n{worker.log()}")
+        if " ready." in worker.log():
+            break
+        time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"the Celery worker did not become ready in 60 s:\n{worker.log()}")
+    try:
+        yield worker
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log_file.close()
+        shutil.copy(log_path, artifacts_dir / f"celery-{queue}.log")
+
+
+@pytest.fixture
+def celery_not_eager(settings):
+    """Send tasks through the broker in this test (the test profile runs them eagerly by default)."""
+    from portal.celery import app
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        yield app
+    finally:
+        app.conf.task_always_eager = previous
+
+
+# --- Browser ---------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (never a downloaded browser)."""
+    if not Path(CHROMIUM).exists():
+        missing(f"browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(locale="vi-VN", viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()

@@ -1,0 +1,1 @@
+from procedures import admin_calendar  # noqa: F401  (working sessions and calendar exceptions)
