@@ -123,7 +123,7 @@ class ServiceCentre(TimeStampedModel):
     )
     address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
     phone = models.CharField(_("điện thoại"), max_length=40, blank=True)
-    opening_hours = models.CharField(_("giờ làm việc"), max_length=200, blank=True)
+    opening_hours = models.CharField(_("giờ mở cửa"), max_length=200, blank=True)
     agency_code = models.CharField(
         _("mã cơ quan tiếp nhận"),
         max_length=20,

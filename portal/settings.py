@@ -222,6 +222,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "CommuneKindEnum": "communes.models.CommuneKind",
+        "CentreKindEnum": "communes.models.CentreKind",
+        "ProcessingUnitKindEnum": "communes.models.ProcessingUnitKind",
+        "TimeUnitEnum": "procedures.models.TimeUnit",
+        "LevelEnum": "procedures.models.Level",
+        "OnlineLevelEnum": "procedures.models.OnlineLevel",
+        "SourceEnum": "procedures.models.Source",
+    },
 }
 
 # --- Address conversion ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("communes.api.urls")),
+    path("api/", include("procedures.api.urls")),
 ]
 
 handler404 = "portal.common.errors.handler404"

@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
                 ('former_province', models.CharField(blank=True, choices=[('phu_tho', 'Phú Thọ (cũ)'), ('vinh_phuc', 'Vĩnh Phúc (cũ)'), ('hoa_binh', 'Hòa Bình (cũ)')], max_length=12, verbose_name='khu vực (tỉnh cũ)')),
                 ('address', models.CharField(blank=True, max_length=300, verbose_name='địa chỉ')),
                 ('phone', models.CharField(blank=True, max_length=40, verbose_name='điện thoại')),
-                ('opening_hours', models.CharField(blank=True, max_length=200, verbose_name='giờ làm việc')),
+                ('opening_hours', models.CharField(blank=True, max_length=200, verbose_name='giờ mở cửa')),
                 ('agency_code', models.CharField(help_text='Dạng xxx.xx.xx.Hyy, dùng trong mã hồ sơ.', max_length=20, unique=True, verbose_name='mã cơ quan tiếp nhận')),
                 ('is_placeholder', models.BooleanField(default=True, help_text='Địa chỉ, điện thoại và mã cơ quan là giá trị tạm, chờ tỉnh cung cấp giá trị thật.', verbose_name='dữ liệu tạm')),
                 ('key', models.SlugField(editable=False, max_length=60, unique=True, verbose_name='khóa nội bộ')),
