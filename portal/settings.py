@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.postgres",
     "rest_framework",
+    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -201,6 +202,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cổng dịch vụ c
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.BasicAuthentication",
     ],
@@ -230,6 +232,12 @@ SPECTACULAR_SETTINGS = {
         "LevelEnum": "procedures.models.Level",
         "OnlineLevelEnum": "procedures.models.OnlineLevel",
         "SourceEnum": "procedures.models.Source",
+        "StateEnum": "dossiers.models.StateChoices",
+        "ChannelEnum": "dossiers.models.Channel",
+        "TimelinessEnum": "dossiers.models.Timeliness",
+        "OutcomeEnum": "dossiers.models.Outcome",
+        "RatingEnum": "dossiers.models.Rating",
+        "ActionEnum": "dossiers.models.ActionChoices",
     },
 }
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("communes.api.urls")),
     path("api/", include("procedures.api.urls")),
+    path("api/", include("dossiers.api.urls")),
 ]
 
 handler404 = "portal.common.errors.handler404"

@@ -95,7 +95,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        response.data = {"code": "invalid", "detail": _("Dữ liệu không hợp lệ."), "errors": exc.detail}
+        response.data = {"code": "invalid", "detail": _("Dữ liệu không hợp lệ."), "fields": exc.detail}
     else:
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         response.data = {"code": _drf_code(exc), "detail": detail}

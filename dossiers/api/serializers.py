@@ -1,0 +1,198 @@
+"""Dossier API shapes. Input serializers only check types; the services check the domain rules."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from dossiers.models import AuditEvent, Channel, ControlSlipRow, Dossier, Outcome, Pause, Rating
+from dossiers.selectors import access_for, roles_on
+from dossiers.workflow import NATIONAL_STATUS_LABELS, allowed_actions
+
+# --- input -----------------------------------------------------------------------------------------------
+
+
+class ApplicantInSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["person", "organisation"], default="person")
+    name = serializers.CharField(max_length=200)
+    id_number = serializers.CharField(max_length=20, help_text="CCCD 12 chữ số, hoặc mã số thuế với tổ chức")
+    phone = serializers.CharField(max_length=20)
+    email = serializers.CharField(max_length=254, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    organisation_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
+
+
+class DossierCreateSerializer(serializers.Serializer):
+    procedure = serializers.CharField(max_length=30, help_text="Mã thủ tục, ví dụ 1.001193")
+    applicant = ApplicantInSerializer()
+    reception_centre = serializers.CharField(max_length=20, help_text="Mã cơ quan tiếp nhận (agency_code)")
+    return_centre = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    commune = serializers.CharField(
+        max_length=5, required=False, allow_blank=True, help_text="Mã xã giải quyết (thủ tục cấp xã)"
+    )
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class AssignSerializer(serializers.Serializer):
+    handler = serializers.IntegerField(min_value=1)
+
+
+class RequestSupplementSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    missing_components = serializers.ListField(
+        child=serializers.CharField(max_length=500), allow_empty=True, max_length=50, default=list
+    )
+
+
+class RequestPaymentSerializer(serializers.Serializer):
+    amount_vnd = serializers.IntegerField(min_value=1, max_value=10**12)
+    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class ConfirmPaymentSerializer(serializers.Serializer):
+    paid_online = serializers.BooleanField(default=False)
+
+
+class DecideSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Outcome.choices)
+    result_document = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+class ExtendSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    new_due_at = serializers.DateTimeField()
+
+
+class RateSerializer(serializers.Serializer):
+    rating = serializers.ChoiceField(choices=Rating.choices)
+    comment = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+
+
+# --- output ----------------------------------------------------------------------------------------------
+
+
+class DossierListSerializer(serializers.ModelSerializer):
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    status_label = serializers.SerializerMethodField()
+    procedure = serializers.CharField(source="procedure.code", read_only=True)
+    procedure_name = serializers.CharField(source="procedure_version.name", read_only=True)
+    field = serializers.CharField(source="field.name", read_only=True)
+    reception_centre = serializers.CharField(source="reception_centre.agency_code", read_only=True)
+    return_centre = serializers.CharField(source="return_centre.agency_code", read_only=True)
+    processing_unit = serializers.CharField(source="processing_unit.key", read_only=True)
+    processing_unit_name = serializers.CharField(source="processing_unit.name", read_only=True)
+
+    class Meta:
+        model = Dossier
+        fields = [
+            "id",
+            "code",
+            "reference",
+            "version",
+            "state",
+            "state_label",
+            "status_code",
+            "status_label",
+            "channel",
+            "level",
+            "procedure",
+            "procedure_name",
+            "field",
+            "applicant_name",
+            "reception_centre",
+            "return_centre",
+            "processing_unit",
+            "processing_unit_name",
+            "filed_at",
+            "received_at",
+            "due_at",
+            "extended_due_at",
+            "finished_at",
+            "returned_at",
+            "supplement_count",
+            "timeliness",
+        ]
+
+    def get_status_label(self, obj) -> str:
+        return str(NATIONAL_STATUS_LABELS[obj.status_code])
+
+
+class AuditEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.__str__", default=None, read_only=True)
+
+    class Meta:
+        model = AuditEvent
+        fields = ["at", "actor", "actor_role", "action", "from_state", "to_state", "reason", "payload"]
+
+
+class PauseSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Pause
+        fields = ["started_at", "ended_at", "remaining_seconds", "reason", "missing_components"]
+
+
+class ControlSlipRowSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.__str__", default=None, read_only=True)
+
+    class Meta:
+        model = ControlSlipRow
+        fields = [
+            "step",
+            "from_unit",
+            "to_unit",
+            "handed_at",
+            "received_at",
+            "allowed_until",
+            "actor",
+            "timeliness",
+            "note",
+        ]
+
+
+class DossierDetailSerializer(DossierListSerializer):
+    events = AuditEventSerializer(many=True, read_only=True)
+    pauses = PauseSerializer(many=True, read_only=True)
+    control_slip = ControlSlipRowSerializer(many=True, read_only=True)
+    allowed_actions = serializers.SerializerMethodField()
+    handler = serializers.IntegerField(source="handler_id", read_only=True)
+
+    class Meta(DossierListSerializer.Meta):
+        fields = [
+            *DossierListSerializer.Meta.fields,
+            "applicant_kind",
+            "applicant_id_number",
+            "applicant_phone",
+            "applicant_email",
+            "applicant_address",
+            "organisation_name",
+            "handler",
+            "paused_at",
+            "remaining_seconds",
+            "extension_count",
+            "outcome",
+            "result_document",
+            "closing_reason",
+            "fee_vnd",
+            "paid_at",
+            "paid_online",
+            "rating",
+            "rating_comment",
+            "events",
+            "pauses",
+            "control_slip",
+            "allowed_actions",
+        ]
+
+    def get_allowed_actions(self, obj) -> list[str]:
+        request = self.context.get("request")
+        if request is None:
+            return []
+        return [action.value for action in allowed_actions(obj.state, roles_on(access_for(request.user), obj))]

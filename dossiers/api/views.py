@@ -1,0 +1,245 @@
+"""The dossier REST API: create, list, detail, and one POST per workflow action.
+
+Every response about one dossier carries its version as an ``ETag``; an action sent with a stale ``If-Match``
+gets a 409 and changes nothing. Filing with an ``Idempotency-Key`` already used by the same user returns the first
+dossier.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from communes.models import ServiceCentre
+from dossiers import selectors, services
+from dossiers.api import serializers as s
+from dossiers.api.filters import DossierFilter
+from dossiers.models import Channel
+from dossiers.workflow import Action
+from portal.common.errors import InvalidInput
+
+_ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
+
+ERROR_EXAMPLES = [
+    OpenApiExample(
+        "stale version", value={"code": "stale_version", "detail": "Hồ sơ đã được cập nhật …"}, status_codes=["409"]
+    ),
+    OpenApiExample(
+        "invalid transition", value={"code": "invalid_transition", "detail": "Không thể …"}, status_codes=["409"]
+    ),
+    OpenApiExample("forbidden", value={"code": "forbidden", "detail": "Bạn không có quyền …"}, status_codes=["403"]),
+    OpenApiExample("not found", value={"code": "not_found", "detail": "Không tìm thấy."}, status_codes=["404"]),
+    OpenApiExample(
+        "invalid input",
+        value={"code": "reason_required", "detail": "Thao tác cần ghi rõ lý do.", "fields": {"reason": ["…"]}},
+        status_codes=["400"],
+    ),
+]
+IF_MATCH = OpenApiParameter(
+    "If-Match", str, OpenApiParameter.HEADER, required=False, description=_("Phiên bản hồ sơ (ETag) đã đọc")
+)
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False, description=_("Khóa chống nộp trùng")
+)
+
+
+def expected_version(request) -> int | None:
+    header = request.headers.get("If-Match")
+    if not header or header.strip() == "*":
+        return None
+    match = _ETAG.match(header)
+    if not match:
+        raise InvalidInput(_('Tiêu đề If-Match không hợp lệ: cần phiên bản hồ sơ, ví dụ "3".'), code="invalid_if_match")
+    return int(match.group(1))
+
+
+def _centre_id(agency_code: str, field: str) -> int | None:
+    if not agency_code:
+        return None
+    centre_id = ServiceCentre.objects.filter(agency_code=agency_code.strip()).values_list("pk", flat=True).first()
+    if centre_id is None:
+        message = _("Không có trung tâm với mã %(code)s.") % {"code": agency_code}
+        raise InvalidInput(message, extra={"fields": {field: [message]}})
+    return centre_id
+
+
+def _with_etag(response: Response, dossier) -> Response:
+    response["ETag"] = f'"{dossier.version}"'
+    return response
+
+
+def _action_schema(action_name: Action, body):
+    return extend_schema(
+        operation_id=f"dossier_{action_name.value}",
+        request=body,
+        parameters=[IF_MATCH],
+        responses={
+            200: s.DossierDetailSerializer,
+            400: OpenApiResponse(description="invalid input"),
+            403: OpenApiResponse(description="role may not act"),
+            404: OpenApiResponse(description="unknown or out of scope"),
+            409: OpenApiResponse(description="invalid transition or stale version"),
+        },
+        examples=ERROR_EXAMPLES,
+    )
+
+
+class DossierViewSet(viewsets.GenericViewSet):
+    permission_classes = [IsAuthenticated]
+    filterset_class = DossierFilter
+    ordering_fields = ["filed_at", "received_at", "due_at", "finished_at", "code"]
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return selectors.dossier_list(user=self.request.user)
+
+    def get_serializer_class(self):
+        return s.DossierListSerializer
+
+    @extend_schema(responses=s.DossierListSerializer(many=True))
+    def list(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(s.DossierListSerializer(page, many=True).data)
+
+    @extend_schema(responses=s.DossierDetailSerializer)
+    def retrieve(self, request, pk=None):
+        dossier = selectors.dossier_get(user=request.user, dossier_id=int(pk))
+        return _with_etag(Response(s.DossierDetailSerializer(dossier, context={"request": request}).data), dossier)
+
+    @extend_schema(
+        request=s.DossierCreateSerializer,
+        parameters=[IDEMPOTENCY_KEY],
+        responses={201: s.DossierDetailSerializer, 200: s.DossierDetailSerializer},
+        examples=[
+            OpenApiExample(
+                "birth registration filed online",
+                value={
+                    "procedure": "1.001193",
+                    "applicant": {
+                        "name": "Nguyễn Thị Hoa",
+                        "id_number": "025190001234",
+                        "phone": "0912345678",
+                        "email": "hoa@example.vn",
+                        "address": "Khu 3, phường Việt Trì",
+                    },
+                    "reception_centre": "079.00.00.H25",
+                    "channel": "online",
+                },
+                request_only=True,
+            ),
+            *ERROR_EXAMPLES,
+        ],
+    )
+    def create(self, request):
+        payload = s.DossierCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = payload.validated_data
+        places = {
+            "procedure_code": data["procedure"],
+            "applicant": data["applicant"],
+            "reception_centre_id": _centre_id(data["reception_centre"], "reception_centre"),
+            "return_centre_id": _centre_id(data.get("return_centre", ""), "return_centre"),
+            "commune_code": data.get("commune") or None,
+            "channel": data["channel"],
+        }
+        if data["channel"] == Channel.DIRECT:
+            dossier = services.dossier_receive_at_counter(actor=request.user, **places)
+            created = True
+        else:
+            key = request.headers.get("Idempotency-Key")
+            dossier = services.dossier_file(actor=request.user, idempotency_key=key, **places)
+            created = not getattr(dossier, "replayed", False)
+        dossier = selectors.dossier_get(user=request.user, dossier_id=dossier.pk)
+        body = s.DossierDetailSerializer(dossier, context={"request": request}).data
+        return _with_etag(Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK), dossier)
+
+    def _act(self, request, pk, action_name: Action, body_class, **mapping):
+        payload = body_class(data=request.data)
+        payload.is_valid(raise_exception=True)
+        kwargs = {mapping.get(k, k): v for k, v in payload.validated_data.items()}
+        service = services.SERVICES[action_name]
+        dossier = service(dossier_id=int(pk), actor=request.user, expected_version=expected_version(request), **kwargs)
+        dossier = selectors.dossier_get(user=request.user, dossier_id=dossier.pk)
+        return _with_etag(Response(s.DossierDetailSerializer(dossier, context={"request": request}).data), dossier)
+
+    @_action_schema(Action.RECEIVE, None)
+    @action(detail=True, methods=["post"])
+    def receive(self, request, pk=None):
+        return self._act(request, pk, Action.RECEIVE, s.serializers.Serializer)
+
+    @_action_schema(Action.REFUSE, s.ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def refuse(self, request, pk=None):
+        return self._act(request, pk, Action.REFUSE, s.ReasonSerializer)
+
+    @_action_schema(Action.TRANSFER, s.NoteSerializer)
+    @action(detail=True, methods=["post"])
+    def transfer(self, request, pk=None):
+        return self._act(request, pk, Action.TRANSFER, s.NoteSerializer)
+
+    @_action_schema(Action.ASSIGN, s.AssignSerializer)
+    @action(detail=True, methods=["post"])
+    def assign(self, request, pk=None):
+        return self._act(request, pk, Action.ASSIGN, s.AssignSerializer, handler="handler_id")
+
+    @_action_schema(Action.REQUEST_SUPPLEMENT, s.RequestSupplementSerializer)
+    @action(detail=True, methods=["post"], url_path="request-supplement")
+    def request_supplement(self, request, pk=None):
+        return self._act(request, pk, Action.REQUEST_SUPPLEMENT, s.RequestSupplementSerializer)
+
+    @_action_schema(Action.SUPPLEMENT, s.NoteSerializer)
+    @action(detail=True, methods=["post"])
+    def supplement(self, request, pk=None):
+        return self._act(request, pk, Action.SUPPLEMENT, s.NoteSerializer)
+
+    @_action_schema(Action.REQUEST_PAYMENT, s.RequestPaymentSerializer)
+    @action(detail=True, methods=["post"], url_path="request-payment")
+    def request_payment(self, request, pk=None):
+        return self._act(request, pk, Action.REQUEST_PAYMENT, s.RequestPaymentSerializer)
+
+    @_action_schema(Action.CONFIRM_PAYMENT, s.ConfirmPaymentSerializer)
+    @action(detail=True, methods=["post"], url_path="confirm-payment")
+    def confirm_payment(self, request, pk=None):
+        return self._act(request, pk, Action.CONFIRM_PAYMENT, s.ConfirmPaymentSerializer)
+
+    @_action_schema(Action.WITHDRAW, s.ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request, pk=None):
+        return self._act(request, pk, Action.WITHDRAW, s.ReasonSerializer)
+
+    @_action_schema(Action.CONFIRM_WITHDRAWAL, None)
+    @action(detail=True, methods=["post"], url_path="confirm-withdrawal")
+    def confirm_withdrawal(self, request, pk=None):
+        return self._act(request, pk, Action.CONFIRM_WITHDRAWAL, s.serializers.Serializer)
+
+    @_action_schema(Action.STOP, s.ReasonSerializer)
+    @action(detail=True, methods=["post"])
+    def stop(self, request, pk=None):
+        return self._act(request, pk, Action.STOP, s.ReasonSerializer)
+
+    @_action_schema(Action.DECIDE, s.DecideSerializer)
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        return self._act(request, pk, Action.DECIDE, s.DecideSerializer)
+
+    @_action_schema(Action.RETURN, s.NoteSerializer)
+    @action(detail=True, methods=["post"], url_path="return")
+    def return_result(self, request, pk=None):
+        return self._act(request, pk, Action.RETURN, s.NoteSerializer)
+
+    @_action_schema(Action.EXTEND, s.ExtendSerializer)
+    @action(detail=True, methods=["post"])
+    def extend(self, request, pk=None):
+        return self._act(request, pk, Action.EXTEND, s.ExtendSerializer)
+
+    @_action_schema(Action.RATE, s.RateSerializer)
+    @action(detail=True, methods=["post"])
+    def rate(self, request, pk=None):
+        return self._act(request, pk, Action.RATE, s.RateSerializer)

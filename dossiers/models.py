@@ -1,0 +1,252 @@
+"""Dossiers and their history. State changes only through ``dossiers.services``.
+
+The dossier row records, as indexed columns, every fact the reminders and the province indicators need
+(ROADMAP 1 and 3): state and national status, channel, reception / processing / return units, received / due /
+finished moments, supplement count, timeliness, payment, rating.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from dossiers.workflow import NATIONAL_STATUS, STATE_LABELS, Action, State
+from portal.common.models import TimeStampedModel
+
+StateChoices = models.TextChoices("StateChoices", [(s.name, (s.value, STATE_LABELS[s])) for s in State])
+ActionChoices = models.TextChoices("ActionChoices", [(a.name, (a.value, a.value)) for a in Action])
+
+
+class Channel(models.TextChoices):
+    ONLINE = "online", _("Trực tuyến")
+    DIRECT = "direct", _("Trực tiếp")
+    POST = "post", _("Bưu chính")
+
+
+class ApplicantKind(models.TextChoices):
+    PERSON = "person", _("Cá nhân")
+    ORGANISATION = "organisation", _("Tổ chức")
+
+
+class Timeliness(models.TextChoices):
+    EARLY = "early", _("Trước hạn")
+    ON_TIME = "on_time", _("Đúng hạn")
+    LATE = "late", _("Quá hạn")
+
+
+class Outcome(models.TextChoices):
+    APPROVED = "approved", _("Giải quyết")
+    DENIED = "denied", _("Từ chối giải quyết")
+
+
+class Rating(models.TextChoices):
+    VERY_SATISFIED = "very_satisfied", _("Rất hài lòng")
+    SATISFIED = "satisfied", _("Hài lòng")
+    NOT_SATISFIED = "not_satisfied", _("Không hài lòng")
+
+
+class Dossier(TimeStampedModel):
+    code = models.CharField(_("mã hồ sơ"), max_length=40, unique=True, null=True, blank=True)
+    reference = models.CharField(_("mã tham chiếu tạm"), max_length=20, unique=True)
+    version = models.PositiveIntegerField(_("phiên bản"), default=1)
+
+    procedure_version = models.ForeignKey(
+        "procedures.ProcedureVersion", on_delete=models.PROTECT, related_name="dossiers", verbose_name=_("thủ tục")
+    )
+    procedure = models.ForeignKey("procedures.Procedure", on_delete=models.PROTECT, related_name="dossiers")
+    field = models.ForeignKey("procedures.ProcedureField", on_delete=models.PROTECT, related_name="dossiers")
+    level = models.CharField(_("cấp"), max_length=12, db_index=True)
+
+    state = models.CharField(_("trạng thái"), max_length=24, choices=StateChoices.choices, db_index=True)
+    status_code = models.PositiveSmallIntegerField(_("mã trạng thái quốc gia"), db_index=True)
+    channel = models.CharField(_("kênh nộp"), max_length=10, choices=Channel.choices, db_index=True)
+
+    applicant_kind = models.CharField(max_length=14, choices=ApplicantKind.choices, default=ApplicantKind.PERSON)
+    applicant_name = models.CharField(_("người nộp"), max_length=200)
+    applicant_id_number = models.CharField(_("số định danh"), max_length=14, db_index=True)
+    applicant_phone = models.CharField(_("điện thoại"), max_length=16, db_index=True)
+    applicant_email = models.EmailField(_("thư điện tử"), blank=True)
+    applicant_address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    organisation_name = models.CharField(_("tên tổ chức"), max_length=300, blank=True)
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="filed_dossiers",
+        verbose_name=_("tài khoản nộp"),
+    )
+
+    reception_centre = models.ForeignKey(
+        "communes.ServiceCentre", on_delete=models.PROTECT, related_name="received_dossiers"
+    )
+    return_centre = models.ForeignKey(
+        "communes.ServiceCentre", on_delete=models.PROTECT, related_name="returned_dossiers"
+    )
+    processing_unit = models.ForeignKey("communes.ProcessingUnit", on_delete=models.PROTECT, related_name="dossiers")
+    handler = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="handled_dossiers",
+        verbose_name=_("cán bộ xử lý"),
+    )
+
+    filed_at = models.DateTimeField(_("nộp lúc"), db_index=True)
+    received_at = models.DateTimeField(_("tiếp nhận lúc"), null=True, blank=True, db_index=True)
+    due_at = models.DateTimeField(_("hẹn trả"), null=True, blank=True, db_index=True)
+    extended_due_at = models.DateTimeField(_("hẹn lại (mẫu 04)"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("tạm dừng tính thời gian từ"), null=True, blank=True)
+    remaining_seconds = models.BigIntegerField(
+        _("thời gian làm việc còn lại khi tạm dừng (giây)"), null=True, blank=True
+    )
+    transferred_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("hoàn thành lúc"), null=True, blank=True, db_index=True)
+    returned_at = models.DateTimeField(_("trả kết quả lúc"), null=True, blank=True)
+
+    supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung"), default=0)
+    extension_count = models.PositiveSmallIntegerField(_("số lần hẹn lại"), default=0)
+    timeliness = models.CharField(_("tiến độ"), max_length=8, choices=Timeliness.choices, blank=True, db_index=True)
+    outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices, blank=True)
+    result_document = models.CharField(_("văn bản kết quả"), max_length=500, blank=True)
+    closing_reason = models.TextField(_("lý do"), blank=True)
+
+    fee_vnd = models.PositiveBigIntegerField(_("phí, lệ phí (đồng)"), null=True, blank=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+    paid_online = models.BooleanField(default=False)
+
+    rating = models.CharField(_("đánh giá"), max_length=16, choices=Rating.choices, blank=True)
+    rating_comment = models.TextField(_("ý kiến"), blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
+
+    legacy_code = models.CharField(_("mã hồ sơ hệ thống cũ"), max_length=60, blank=True)
+    legacy_unit = models.CharField(_("đơn vị cũ"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-filed_at", "-id"]
+        verbose_name = _("hồ sơ")
+        verbose_name_plural = _("hồ sơ")
+        indexes = [
+            models.Index(fields=["processing_unit", "state"], name="dossier_unit_state_idx"),
+            models.Index(fields=["reception_centre", "state"], name="dossier_centre_state_idx"),
+            models.Index(fields=["state", "due_at"], name="dossier_state_due_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="dossier_status_code_range", condition=models.Q(status_code__gte=1, status_code__lte=10)
+            ),
+            models.CheckConstraint(name="dossier_single_extension", condition=models.Q(extension_count__lte=1)),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or self.reference
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+    def set_state(self, state: State) -> None:
+        self.state = state.value
+        self.status_code = NATIONAL_STATUS[state]
+
+
+class Pause(models.Model):
+    """A supplement pause: the clock stops from the request until the complete supplement arrives."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="pauses")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    remaining_seconds = models.BigIntegerField(help_text="working time left on the clock when it stopped")
+    reason = models.TextField(blank=True)
+    missing_components = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["dossier"], condition=models.Q(ended_at__isnull=True), name="one_open_pause_per_dossier"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} paused {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class AuditEvent(models.Model):
+    """Append-only history: who did what, when, from which state to which (a trigger also refuses changes)."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    actor_role = models.CharField(max_length=12, blank=True)
+    action = models.CharField(max_length=24, choices=ActionChoices.choices)
+    from_state = models.CharField(max_length=24, blank=True)
+    to_state = models.CharField(max_length=24)
+    reason = models.TextField(blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not kwargs.get("force_insert"):
+            raise PermissionError("audit events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+
+class ControlSlipRow(models.Model):
+    """Form 06: one row per hand-off, early / on time / late against the step's allowance."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="control_slip")
+    step = models.CharField(max_length=24, choices=ActionChoices.choices)
+    from_unit = models.CharField(max_length=300, blank=True)
+    to_unit = models.CharField(max_length=300, blank=True)
+    handed_at = models.DateTimeField()
+    received_at = models.DateTimeField()
+    allowed_until = models.DateTimeField(null=True, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    timeliness = models.CharField(max_length=8, choices=Timeliness.choices, blank=True)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["handed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.dossier_id} {self.step}"
+
+
+class DailySequence(models.Model):
+    """The last dossier number issued by a reception centre on a day (codes are gap-free per centre and day)."""
+
+    centre = models.ForeignKey("communes.ServiceCentre", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["centre", "day"], name="uniq_sequence_centre_day")]
+
+    def __str__(self) -> str:
+        return f"{self.centre_id} {self.day} {self.last}"
+
+
+class IdempotencyKey(models.Model):
+    """A filing's ``Idempotency-Key``: a retry by the same user returns the first dossier."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    dossier = models.ForeignKey(Dossier, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="uniq_idempotency_key")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.key}"
