@@ -98,6 +98,15 @@ def _fresh_working_calendar():
     calendar_version_bump()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Load the real administrative map once per test database (tests roll back around it)."""
+    from communes.services import communes_load
+
+    with django_db_blocker.unblock():
+        communes_load(force=True)
+
+
 @pytest.fixture
 def communes_loaded(db):
     """The real administrative map (148 communes …), loaded from the packages into the test database."""

@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 
 from communes.models import (
     CentreKind,
@@ -66,22 +67,35 @@ def _lower_first(name: str) -> str:
     return name[:1].lower() + name[1:]
 
 
-def _sync(model, lookup: dict, values: dict, counts: Counter, label: str):
-    """Create or update one row, counting created / updated / unchanged. Returns the instance."""
-    instance = model.objects.filter(**lookup).first()
-    if instance is None:
-        instance = model.objects.create(**lookup, **values)
-        counts[f"{label}.created"] += 1
-        return instance
-    changed = [name for name, value in values.items() if getattr(instance, name) != value]
-    if changed:
-        for name in changed:
-            setattr(instance, name, values[name])
-        instance.save(update_fields=[*changed, "updated_at"] if hasattr(instance, "updated_at") else changed)
-        counts[f"{label}.updated"] += 1
-    else:
-        counts[f"{label}.unchanged"] += 1
-    return instance
+def _sync_all(model, key_field: str, rows: dict[str, dict], counts: Counter, label: str) -> dict:
+    """Create or update many rows keyed by ``key_field`` in a few queries; count created / updated / unchanged."""
+    existing = {getattr(obj, key_field): obj for obj in model.objects.filter(**{f"{key_field}__in": list(rows)})}
+    result, to_create, to_update, changed_fields = {}, [], [], set()
+    for key, values in rows.items():
+        obj = existing.get(key)
+        if obj is None:
+            obj = model(**{key_field: key}, **values)
+            to_create.append(obj)
+            counts[f"{label}.created"] += 1
+        else:
+            changed = [name for name, value in values.items() if getattr(obj, name) != value]
+            if changed:
+                for name in changed:
+                    setattr(obj, name, values[name])
+                to_update.append(obj)
+                changed_fields.update(changed)
+                counts[f"{label}.updated"] += 1
+            else:
+                counts[f"{label}.unchanged"] += 1
+        result[key] = obj
+    if to_create:
+        model.objects.bulk_create(to_create, batch_size=500)
+    if to_update:
+        now = timezone.now()
+        for obj in to_update:
+            obj.updated_at = now
+        model.objects.bulk_update(to_update, [*sorted(changed_fields), "updated_at"], batch_size=500)
+    return result
 
 
 def _source_version(data: ReferenceData) -> str:
@@ -112,51 +126,63 @@ def communes_load(*, data: ReferenceData | None = None, force: bool = False) -> 
 
     counts = summary.counts
     with transaction.atomic():
-        communes: dict[str, Commune] = {}
-        for record in data.communes:
-            communes[record.code] = _sync(
-                Commune,
-                {"code": record.code},
-                {
+        communes: dict[str, Commune] = _sync_all(
+            Commune,
+            "code",
+            {
+                record.code: {
                     "name": record.name,
                     "kind": record.kind,
                     "slug": record.slug,
                     "former_province": record.former_province,
                     "name_folded": fold(record.name),
                     "converter_code": record.converter_code,
-                },
-                counts,
-                "communes",
-            )
-
-        for record in data.former_units:
-            unit = _sync(
-                FormerUnit,
-                {"code": record.code},
-                {
+                }
+                for record in data.communes
+            },
+            counts,
+            "communes",
+        )
+        units = _sync_all(
+            FormerUnit,
+            "code",
+            {
+                record.code: {
                     "name": record.name,
                     "district_name": record.district_name,
                     "district_code": record.district_code,
                     "former_province": record.former_province,
                     "name_folded": fold(record.name),
-                },
-                counts,
-                "former_units",
-            )
-            wanted = {communes[code].pk for code in record.commune_codes}
-            existing = set(unit.mappings.values_list("commune_id", flat=True))
-            for commune_id in wanted - existing:
-                FormerUnitMapping.objects.create(former_unit=unit, commune_id=commune_id)
-                counts["mappings.created"] += 1
-            stale = existing - wanted
-            if stale:
-                deleted, _ = unit.mappings.filter(commune_id__in=stale).delete()
-                counts["mappings.deleted"] += deleted
-            counts["mappings.unchanged"] += len(existing & wanted)
+                }
+                for record in data.former_units
+            },
+            counts,
+            "former_units",
+        )
+        wanted = {
+            (units[record.code].pk, communes[code].pk) for record in data.former_units for code in record.commune_codes
+        }
+        existing = {
+            (unit_id, commune_id): pk
+            for pk, unit_id, commune_id in FormerUnitMapping.objects.filter(
+                former_unit_id__in=[unit.pk for unit in units.values()]
+            ).values_list("pk", "former_unit_id", "commune_id")
+        }
+        FormerUnitMapping.objects.bulk_create(
+            [FormerUnitMapping(former_unit_id=u, commune_id=c) for u, c in sorted(wanted - set(existing))],
+            batch_size=500,
+        )
+        counts["mappings.created"] += len(wanted - set(existing))
+        stale = [pk for pair, pk in existing.items() if pair not in wanted]
+        if stale:
+            counts["mappings.deleted"] += FormerUnitMapping.objects.filter(pk__in=stale).delete()[0]
+        counts["mappings.unchanged"] += len(wanted & set(existing))
 
         _sync_centres(communes, counts)
         _sync_processing_units(communes, counts)
 
+        for key in [key for key, value in counts.items() if not value]:
+            del counts[key]
         ReferenceDataLoad.objects.update_or_create(
             name=LOAD_NAME,
             defaults={"source_version": summary.source_version, "summary": dict(counts)},
@@ -197,48 +223,62 @@ def _sync_centres(communes: dict[str, Commune], counts: Counter) -> None:
         )
         counts["centres.created"] += 1
 
+    existing = {centre.key: centre for centre in ServiceCentre.objects.filter(kind=CentreKind.COMMUNE)}
+    to_create, to_update = [], []
     for code, commune in communes.items():
         name = f"Trung tâm Phục vụ hành chính công {_lower_first(commune.name)}"
-        centre = ServiceCentre.objects.filter(key=f"commune-{code}").first()
+        centre = existing.get(f"commune-{code}")
         if centre is None:
-            ServiceCentre.objects.create(
-                key=f"commune-{code}",
-                kind=CentreKind.COMMUNE,
-                commune=commune,
-                former_province=commune.former_province,
-                name=name,
-                address=f"(tạm) Trụ sở UBND {_lower_first(commune.name)}, tỉnh Phú Thọ",
-                opening_hours=OPENING_HOURS,
-                # Placeholder built from the official commune code, so it is unique and stable.
-                agency_code=f"{code[:3]}.{code[3:]}.00.{PLACEHOLDER_ROOT}",
-                is_placeholder=True,
+            to_create.append(
+                ServiceCentre(
+                    key=f"commune-{code}",
+                    kind=CentreKind.COMMUNE,
+                    commune=commune,
+                    former_province=commune.former_province,
+                    name=name,
+                    address=f"(tạm) Trụ sở UBND {_lower_first(commune.name)}, tỉnh Phú Thọ",
+                    opening_hours=OPENING_HOURS,
+                    # Placeholder built from the official commune code, so it is unique and stable.
+                    agency_code=f"{code[:3]}.{code[3:]}.00.{PLACEHOLDER_ROOT}",
+                    is_placeholder=True,
+                )
             )
-            counts["centres.created"] += 1
         elif centre.name != name or centre.former_province != commune.former_province:
-            centre.name, centre.former_province = name, commune.former_province
-            centre.save(update_fields=["name", "former_province", "updated_at"])
-            counts["centres.updated"] += 1
+            centre.name, centre.former_province, centre.updated_at = name, commune.former_province, timezone.now()
+            to_update.append(centre)
         else:
             counts["centres.unchanged"] += 1
+    ServiceCentre.objects.bulk_create(to_create, batch_size=500)
+    ServiceCentre.objects.bulk_update(to_update, ["name", "former_province", "updated_at"], batch_size=500)
+    counts["centres.created"] += len(to_create)
+    counts["centres.updated"] += len(to_update)
 
 
 def _sync_processing_units(communes: dict[str, Commune], counts: Counter) -> None:
-    for order, (key, name, kind) in enumerate(PROVINCIAL_UNITS, start=1):
-        _, created = ProcessingUnit.objects.get_or_create(
-            key=key, defaults={"name": name, "short_name": name, "kind": kind, "order": order}
-        )
-        counts["processing_units.created" if created else "processing_units.unchanged"] += 1
-    for code, commune in communes.items():
-        lowered = _lower_first(commune.name)
-        _sync(
-            ProcessingUnit,
-            {"key": f"ubnd-{code}"},
-            {
+    present = set(
+        ProcessingUnit.objects.filter(key__in=[key for key, _, _ in PROVINCIAL_UNITS]).values_list("key", flat=True)
+    )
+    ProcessingUnit.objects.bulk_create(
+        [
+            ProcessingUnit(key=key, name=name, short_name=name, kind=kind, order=order)
+            for order, (key, name, kind) in enumerate(PROVINCIAL_UNITS, start=1)
+            if key not in present
+        ]
+    )
+    counts["processing_units.created"] += len(PROVINCIAL_UNITS) - len(present)
+    counts["processing_units.unchanged"] += len(present)
+    _sync_all(
+        ProcessingUnit,
+        "key",
+        {
+            f"ubnd-{code}": {
                 "kind": ProcessingUnitKind.COMMUNE_COMMITTEE,
-                "name": f"Ủy ban nhân dân {lowered}",
-                "short_name": f"UBND {lowered}",
-                "commune": commune,
-            },
-            counts,
-            "processing_units",
-        )
+                "name": f"Ủy ban nhân dân {_lower_first(commune.name)}",
+                "short_name": f"UBND {_lower_first(commune.name)}",
+                "commune_id": commune.pk,
+            }
+            for code, commune in communes.items()
+        },
+        counts,
+        "processing_units",
+    )

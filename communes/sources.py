@@ -11,6 +11,7 @@ national codes), so they are joined on the commune's name, folded (the packages 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib import metadata
 
 from portal.common.text import fold
@@ -69,8 +70,9 @@ def _strip_type(name: str) -> str:
     return name
 
 
+@lru_cache(maxsize=1)
 def read_reference_data() -> ReferenceData:
-    """Read the 148 communes and the 479 former units of Phú Thọ from the installed packages."""
+    """Read the 148 communes and the 479 former units of Phú Thọ from the installed packages (once a process)."""
     import vietnam_provinces
     from vietnam_address_converter.data import DEFAULT_DATA
     from vietnam_provinces import ProvinceCode, VietNamDivisionType, Ward

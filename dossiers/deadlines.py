@@ -54,11 +54,15 @@ def classify(calendar: WorkingCalendar, finished_at: datetime, due_at: datetime 
 
 
 def transfer_allowance(calendar: WorkingCalendar, received_at: datetime) -> datetime:
-    """Hand to the processing unit the same working day; the next morning when received after 15:00."""
-    start = calendar.next_working_moment(received_at)
-    if start.timetz().replace(tzinfo=None) < TRANSFER_CUTOFF:
-        return calendar.end_of_day(start.date())
-    next_day = calendar.next_working_day(start.date(), include_self=False)
+    """Hand to the processing unit the same working day; the next morning when received after 15:00.
+
+    A reception on a working day at 15:00 or later — after 17:00 too — gets the next working morning; one on a day
+    off counts from the next working day's first session (the end of that day).
+    """
+    local = calendar.localize(received_at)
+    if not (calendar.is_working_day(local.date()) and local.time() >= TRANSFER_CUTOFF):
+        return calendar.end_of_day(calendar.next_working_moment(local).date())
+    next_day = calendar.next_working_day(local.date(), include_self=False)
     first_session_end = calendar.sessions[0][1]
     return datetime.combine(next_day, first_session_end, tzinfo=calendar.tz)
 
@@ -79,6 +83,8 @@ class Replayed:
 
 
 FINISHING_ACTIONS = {"refuse", "stop", "decide"}
+#: Finish the dossier without classifying it (a withdrawn dossier is not counted early, on time or late).
+UNCLASSIFIED_FINISHING_ACTIONS = {"confirm_withdrawal"}
 
 
 def replay(
@@ -88,6 +94,7 @@ def replay(
     received_at = due_at = finished_at = None
     remaining: timedelta | None = None
     supplements = 0
+    classified = True
     for action, at in events:
         if action in ("receive", "receive_at_counter"):
             received_at = at
@@ -98,10 +105,11 @@ def replay(
         elif action == "supplement" and due_at is not None and remaining is not None:
             due_at = due_after_resumption(calendar, at, remaining, due_at)
             remaining = None
-        elif action in FINISHING_ACTIONS and finished_at is None:
+        elif action in FINISHING_ACTIONS | UNCLASSIFIED_FINISHING_ACTIONS and finished_at is None:
             if remaining is not None and due_at is not None:  # finished while paused: the pause ends here
                 due_at = due_after_resumption(calendar, at, remaining, due_at)
                 remaining = None
             finished_at = at
-    timeliness = classify(calendar, finished_at, due_at, supplements) if finished_at else ""
+            classified = action in FINISHING_ACTIONS
+    timeliness = classify(calendar, finished_at, due_at, supplements) if finished_at and classified else ""
     return Replayed(received_at, due_at, supplements, finished_at, timeliness)

@@ -29,7 +29,7 @@ class FormerUnitSerializer(serializers.ModelSerializer):
 class CommuneDetailSerializer(CommuneSerializer):
     former_units = FormerUnitSerializer(many=True, read_only=True)
     centre = CentreBriefSerializer(read_only=True)
-    processing_unit = serializers.CharField(source="committee.name", read_only=True, default=None)
+    processing_unit = serializers.CharField(source="committee.name", read_only=True, default=None, allow_null=True)
 
     class Meta(CommuneSerializer.Meta):
         fields = [*CommuneSerializer.Meta.fields, "former_units", "centre", "processing_unit"]
@@ -37,8 +37,8 @@ class CommuneDetailSerializer(CommuneSerializer):
 
 class CentreSerializer(serializers.ModelSerializer):
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
-    commune = CommuneSerializer(read_only=True)
-    parent = serializers.CharField(source="parent.agency_code", read_only=True, default=None)
+    commune = CommuneSerializer(read_only=True, allow_null=True)  # null for the provincial centre and its branches
+    parent = serializers.CharField(source="parent.agency_code", read_only=True, default=None, allow_null=True)
 
     class Meta:
         model = ServiceCentre

@@ -1,5 +1,5 @@
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -13,6 +13,7 @@ from communes.api.serializers import (
     CommuneSerializer,
     ConvertedAddressSerializer,
 )
+from portal.common.openapi import ERROR_REF
 
 
 class CommuneListView(generics.ListAPIView):
@@ -49,7 +50,11 @@ class ConvertAddressView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description=_("Địa chỉ cũ, có hoặc không dấu"), required=True)],
-        responses=ConvertedAddressSerializer,
+        responses={
+            200: ConvertedAddressSerializer,
+            422: OpenApiResponse(ERROR_REF, description="outside the province, or no commune recognised"),
+            503: OpenApiResponse(ERROR_REF, description="the converter is still starting (Retry-After)"),
+        },
     )
     def get(self, request):
         result = address_convert(text=request.query_params.get("q", ""))

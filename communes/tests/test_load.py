@@ -142,7 +142,20 @@ def test_administrator_edits_survive_a_reload(communes_loaded):
     assert unit.name == "Sở Tư pháp tỉnh Phú Thọ"
 
 
+def _empty_map():
+    from communes.models import ReferenceDataLoad
+
+    FormerUnitMapping.objects.all().delete()
+    ServiceCentre.objects.filter(kind__in=[CentreKind.COMMUNE, CentreKind.BRANCH]).delete()
+    ServiceCentre.objects.all().delete()
+    ProcessingUnit.objects.all().delete()
+    FormerUnit.objects.all().delete()
+    Commune.objects.all().delete()
+    ReferenceDataLoad.objects.all().delete()
+
+
 def test_command_reports_and_is_idempotent(db, capsys):
+    _empty_map()
     call_command("load_communes")
     first = capsys.readouterr().out
     assert "communes.created: 148" in first

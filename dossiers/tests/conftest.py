@@ -52,3 +52,13 @@ def world(communes_loaded) -> World:
         province=staff(StaffRole.PROVINCE, username="province"),
         admin=staff(StaffRole.ADMIN, username="admin"),
     )
+
+
+@pytest.fixture
+def transactional_world(transactional_db, world) -> World:
+    """``world`` in a test whose writes really commit (threads, other connections see them).
+
+    ``transactional_db`` is requested first, so ``world`` (through ``communes_loaded`` → ``db``) is built in the same
+    transactional database; every table is flushed after the test.
+    """
+    return world
