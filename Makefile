@@ -33,6 +33,7 @@ setup: $(STAMP) messages
 	@mkdir -p var
 	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
 	@$(RUN_ENV) $(PY) manage.py load_communes
+	@$(RUN_ENV) $(PY) manage.py load_catalogue
 
 run: setup
 	@echo ""

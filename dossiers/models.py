@@ -174,6 +174,16 @@ class Pause(models.Model):
         return f"{self.dossier_id} paused {self.started_at:%Y-%m-%d %H:%M}"
 
 
+class AppendOnlyQuerySet(models.QuerySet):
+    """Bulk ``update()`` and ``delete()`` are refused too (on PostgreSQL a trigger refuses them for every client)."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit events are append-only")
+
+    def delete(self):
+        raise PermissionError("audit events are append-only")
+
+
 class AuditEvent(models.Model):
     """Append-only history: who did what, when, from which state to which (a trigger also refuses changes)."""
 
@@ -186,6 +196,8 @@ class AuditEvent(models.Model):
     to_state = models.CharField(max_length=24)
     reason = models.TextField(blank=True)
     payload = models.JSONField(default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["at", "id"]

@@ -7,6 +7,7 @@ transition table (409) checks → apply → ``save(update_fields=…)`` → one 
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,7 +37,7 @@ from portal.accounts.models import Membership, StaffRole
 from portal.common.errors import Conflict, DomainError, InvalidInput, OutOfScope
 from portal.common.text import nfc
 from procedures.calendar import working_calendar
-from procedures.models import Level
+from procedures.models import Level, ProcedureVersion, VersionChange
 from procedures.selectors import procedure_version_in_force
 
 # --- Errors ----------------------------------------------------------------------------------------------
@@ -87,14 +88,23 @@ def clean_id_number(value: Any, *, kind: str = "person") -> str:
     return text
 
 
+_PHONE_SEPARATORS = re.compile(r"[\s.()-]")
+
+
 def clean_phone(value: Any) -> str:
-    text = "".join(ch for ch in str(value or "") if ch.isdigit() or ch == "+")
+    # spaces, dots, dashes and brackets are how people write numbers; anything else (letters…) makes it invalid
+    text = _PHONE_SEPARATORS.sub("", str(value or ""))
     if text.startswith("+84"):
         text = "0" + text[3:]
-    # Vietnamese mobile (03/05/07/08/09 + 8 digits) or landline (02x + 8 digits)
-    ok = len(text) == 10 and text[0] == "0" and text[1] in "235789"
+    # Vietnamese mobile: 03/05/07/08/09 + 8 digits (10 digits); landline since 2017: 02 + area code and subscriber
+    # number, 11 digits in all (0210 3xxx xxx in Phú Thọ, 024 3xxx xxxx in Hà Nội)
+    ok = text.isdigit() and (
+        (len(text) == 10 and text[0] == "0" and text[1] in "35789") or (len(text) == 11 and text.startswith("02"))
+    )
     if not ok:
-        message = _("Số điện thoại không hợp lệ (số Việt Nam 10 chữ số, ví dụ 0912345678).")
+        message = _(
+            "Số điện thoại không hợp lệ (di động 10 chữ số, ví dụ 0912345678; cố định 11 chữ số, ví dụ 02103846123)."
+        )
         raise InvalidInput(message, extra={"fields": {"applicant_phone": [message]}})
     return text
 
@@ -224,7 +234,7 @@ def _notify_after_commit(dossier_id: int, action: Action) -> None:
 
 
 def _acting_role(transition_roles: frozenset[Role], held: frozenset[Role]) -> Role:
-    for role in (Role.LEADER, Role.HANDLER, Role.RECEPTION, Role.APPLICANT):
+    for role in (Role.LEADER, Role.HANDLER, Role.RECEPTION, Role.RETURN_DESK, Role.APPLICANT):
         if role in transition_roles and role in held:
             return role
     raise AssertionError("no acting role")  # guarded by the caller
@@ -335,8 +345,20 @@ def _version_for_filing(procedure_code: Any, on) -> Any:
     try:
         version = procedure_version_in_force(code=code, on=on)
     except DomainError:
+        version = None
+    # An abolition in force ends the procedure even when the version before it was not closed on that day (versions
+    # added by hand are only chained by procedure_version_periods_sync): never file under an abolished procedure.
+    abolitions = ProcedureVersion.objects.filter(
+        procedure__code=code, change=VersionChange.ABOLISHED, effective_from__lte=on
+    )
+    if version is not None:
+        abolitions = abolitions.filter(effective_from__gt=version.effective_from)
+    if abolitions.exists():
+        message = _("Thủ tục %(code)s đã bị bãi bỏ.") % {"code": code}
+        raise InvalidInput(message, code="procedure_abolished", extra={"fields": {"procedure": [message]}})
+    if version is None:
         message = _("Thủ tục %(code)s không tồn tại hoặc đã bị bãi bỏ.") % {"code": code}
-        raise InvalidInput(message, code="unknown_procedure", extra={"fields": {"procedure": [message]}}) from None
+        raise InvalidInput(message, code="unknown_procedure", extra={"fields": {"procedure": [message]}})
     if not version.is_applied:
         message = _("Thủ tục %(code)s hiện không áp dụng tại tỉnh.") % {"code": code}
         raise InvalidInput(message, code="procedure_not_applied", extra={"fields": {"procedure": [message]}})

@@ -83,7 +83,8 @@ class Role(StrEnum):
     """Who acts. ``APPLICANT`` is the citizen who filed the dossier or is its applicant."""
 
     APPLICANT = "applicant"
-    RECEPTION = "reception"  # reception officer of the dossier's reception (or return) centre
+    RECEPTION = "reception"  # reception officer of the centre where the dossier was filed or received
+    RETURN_DESK = "return_desk"  # reception officer of the dossier's return centre (the return point)
     HANDLER = "handler"  # processing officer of the processing unit (the assigned handler, once assigned)
     LEADER = "leader"  # leader of the processing unit
     PROVINCE = "province"  # province office: reads everything, acts on nothing
@@ -221,7 +222,7 @@ TRANSITIONS: dict[Action, Transition] = {
             Action.RETURN,
             frozenset({State.RESULT_READY}),
             State.RETURNED,
-            frozenset({Role.RECEPTION}),
+            frozenset({Role.RETURN_DESK}),
             label=_("Trả kết quả"),
         ),
         Transition(

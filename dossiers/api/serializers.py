@@ -2,23 +2,35 @@
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from dossiers.models import AuditEvent, Channel, ControlSlipRow, Dossier, Outcome, Pause, Rating
 from dossiers.selectors import access_for, roles_on
 from dossiers.workflow import NATIONAL_STATUS_LABELS, allowed_actions
+from portal.common.text import nfc
 
 # --- input -----------------------------------------------------------------------------------------------
 
 
+class NfcCharField(serializers.CharField):
+    """Free text, NFC-normalised before its length is checked: the limit counts the characters that are stored
+    (an NFD "ễ" is three code points, so a valid Vietnamese name typed in NFD would otherwise be refused)."""
+
+    default_error_messages = {"max_length": _("Tối đa {max_length} ký tự.")}
+
+    def to_internal_value(self, data):
+        return nfc(super().to_internal_value(data))
+
+
 class ApplicantInSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=["person", "organisation"], default="person")
-    name = serializers.CharField(max_length=200)
+    name = NfcCharField(max_length=200)
     id_number = serializers.CharField(max_length=20, help_text="CCCD 12 chữ số, hoặc mã số thuế với tổ chức")
     phone = serializers.CharField(max_length=20)
     email = serializers.CharField(max_length=254, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    organisation_name = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    address = NfcCharField(max_length=300, required=False, allow_blank=True)
+    organisation_name = NfcCharField(max_length=300, required=False, allow_blank=True)
 
 
 class DossierCreateSerializer(serializers.Serializer):
@@ -33,11 +45,11 @@ class DossierCreateSerializer(serializers.Serializer):
 
 
 class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    reason = NfcCharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class NoteSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    note = NfcCharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class AssignSerializer(serializers.Serializer):
@@ -45,15 +57,15 @@ class AssignSerializer(serializers.Serializer):
 
 
 class RequestSupplementSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    reason = NfcCharField(max_length=2000, allow_blank=True, required=False, default="")
     missing_components = serializers.ListField(
-        child=serializers.CharField(max_length=500), allow_empty=True, max_length=50, default=list
+        child=NfcCharField(max_length=500), allow_empty=True, max_length=50, default=list
     )
 
 
 class RequestPaymentSerializer(serializers.Serializer):
     amount_vnd = serializers.IntegerField(min_value=1, max_value=10**12)
-    note = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    note = NfcCharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class ConfirmPaymentSerializer(serializers.Serializer):
@@ -62,18 +74,18 @@ class ConfirmPaymentSerializer(serializers.Serializer):
 
 class DecideSerializer(serializers.Serializer):
     outcome = serializers.ChoiceField(choices=Outcome.choices)
-    result_document = serializers.CharField(max_length=500, allow_blank=True, required=False, default="")
-    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    result_document = NfcCharField(max_length=500, allow_blank=True, required=False, default="")
+    reason = NfcCharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 class ExtendSerializer(serializers.Serializer):
-    reason = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    reason = NfcCharField(max_length=2000, allow_blank=True, required=False, default="")
     new_due_at = serializers.DateTimeField()
 
 
 class RateSerializer(serializers.Serializer):
     rating = serializers.ChoiceField(choices=Rating.choices)
-    comment = serializers.CharField(max_length=2000, allow_blank=True, required=False, default="")
+    comment = NfcCharField(max_length=2000, allow_blank=True, required=False, default="")
 
 
 # --- output ----------------------------------------------------------------------------------------------
@@ -126,7 +138,7 @@ class DossierListSerializer(serializers.ModelSerializer):
 
 
 class AuditEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.__str__", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.__str__", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = AuditEvent
@@ -140,7 +152,7 @@ class PauseSerializer(serializers.ModelSerializer):
 
 
 class ControlSlipRowSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.__str__", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.__str__", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = ControlSlipRow
@@ -162,7 +174,7 @@ class DossierDetailSerializer(DossierListSerializer):
     pauses = PauseSerializer(many=True, read_only=True)
     control_slip = ControlSlipRowSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
-    handler = serializers.IntegerField(source="handler_id", read_only=True)
+    handler = serializers.IntegerField(source="handler_id", read_only=True, allow_null=True)
 
     class Meta(DossierListSerializer.Meta):
         fields = [

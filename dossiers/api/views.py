@@ -23,24 +23,43 @@ from dossiers.api.filters import DossierFilter
 from dossiers.models import Channel
 from dossiers.workflow import Action
 from portal.common.errors import InvalidInput
+from portal.common.openapi import ERROR_REF
 
 _ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
 ERROR_EXAMPLES = [
     OpenApiExample(
-        "stale version", value={"code": "stale_version", "detail": "Hồ sơ đã được cập nhật …"}, status_codes=["409"]
+        "stale version",
+        value={"code": "stale_version", "detail": "Hồ sơ đã được cập nhật …", "version": 3},
+        status_codes=["409"],
+        response_only=True,
     ),
     OpenApiExample(
-        "invalid transition", value={"code": "invalid_transition", "detail": "Không thể …"}, status_codes=["409"]
+        "invalid transition",
+        value={"code": "invalid_transition", "detail": "Không thể …", "state": "filed"},
+        status_codes=["409"],
+        response_only=True,
     ),
-    OpenApiExample("forbidden", value={"code": "forbidden", "detail": "Bạn không có quyền …"}, status_codes=["403"]),
-    OpenApiExample("not found", value={"code": "not_found", "detail": "Không tìm thấy."}, status_codes=["404"]),
+    OpenApiExample(
+        "forbidden",
+        value={"code": "forbidden", "detail": "Bạn không có quyền …"},
+        status_codes=["403"],
+        response_only=True,
+    ),
+    OpenApiExample(
+        "not found",
+        value={"code": "not_found", "detail": "Không tìm thấy."},
+        status_codes=["404"],
+        response_only=True,
+    ),
     OpenApiExample(
         "invalid input",
         value={"code": "reason_required", "detail": "Thao tác cần ghi rõ lý do.", "fields": {"reason": ["…"]}},
         status_codes=["400"],
+        response_only=True,
     ),
 ]
+
 IF_MATCH = OpenApiParameter(
     "If-Match", str, OpenApiParameter.HEADER, required=False, description=_("Phiên bản hồ sơ (ETag) đã đọc")
 )
@@ -81,10 +100,10 @@ def _action_schema(action_name: Action, body):
         parameters=[IF_MATCH],
         responses={
             200: s.DossierDetailSerializer,
-            400: OpenApiResponse(description="invalid input"),
-            403: OpenApiResponse(description="role may not act"),
-            404: OpenApiResponse(description="unknown or out of scope"),
-            409: OpenApiResponse(description="invalid transition or stale version"),
+            400: OpenApiResponse(ERROR_REF, description="invalid input"),
+            403: OpenApiResponse(ERROR_REF, description="role may not act"),
+            404: OpenApiResponse(ERROR_REF, description="unknown or out of scope"),
+            409: OpenApiResponse(ERROR_REF, description="invalid transition or stale version"),
         },
         examples=ERROR_EXAMPLES,
     )

@@ -59,6 +59,27 @@ class ServiceUnavailable(DomainError):
         self.retry_after = retry_after
 
 
+def _vietnamese_default(exc: exceptions.APIException) -> str | None:
+    """DRF's own messages in Vietnamese first (its catalogue lacks several), English through our catalogue."""
+    if isinstance(exc, exceptions.MethodNotAllowed):
+        return _("Phương thức không được hỗ trợ.")
+    if exc.detail != exc.default_detail:
+        return None  # a message written for this case: keep it
+    if isinstance(exc, exceptions.NotAuthenticated):
+        return _("Bạn cần đăng nhập để thực hiện thao tác này.")
+    if isinstance(exc, exceptions.AuthenticationFailed):
+        return _("Thông tin đăng nhập không đúng.")
+    if isinstance(exc, exceptions.PermissionDenied):
+        return _("Bạn không có quyền thực hiện thao tác này.")
+    if isinstance(exc, exceptions.UnsupportedMediaType):
+        return _("Định dạng dữ liệu gửi lên không được hỗ trợ.")
+    if isinstance(exc, exceptions.ParseError):
+        return _("Dữ liệu gửi lên không đọc được.")
+    if isinstance(exc, exceptions.NotAcceptable):
+        return _("Không trả lời được theo định dạng yêu cầu.")
+    return None
+
+
 _DRF_CODES = {
     exceptions.NotFound: "not_found",
     exceptions.NotAuthenticated: "not_authenticated",
@@ -97,7 +118,7 @@ def exception_handler(exc, context):
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"code": "invalid", "detail": _("Dữ liệu không hợp lệ."), "fields": exc.detail}
     else:
-        detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
+        detail = _vietnamese_default(exc) or (exc.detail if isinstance(exc.detail, str) else str(exc.detail))
         response.data = {"code": _drf_code(exc), "detail": detail}
     return response
 
