@@ -262,3 +262,90 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} {self.key}"
+
+
+# --- Documents (issue 5) ---------------------------------------------------------------------------------
+
+
+def private_storage():
+    """Dossier files never live under a public URL: the ``private`` storage (local disk or S3 in production)."""
+    from django.core.files.storage import storages
+
+    return storages["private"]
+
+
+def document_path(instance: Document, filename: str) -> str:
+    return f"dossiers/{instance.dossier_id}/{instance.sha256[:2]}/{instance.sha256}-{filename}"
+
+
+class DocumentKind(models.TextChoices):
+    COMPONENT = "component", _("Thành phần hồ sơ")
+    RESULT = "result", _("Kết quả giải quyết")
+
+
+class Document(models.Model):
+    """A scanned component or the digitised result, tied to a component of the pinned procedure version."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("loại"), max_length=10, choices=DocumentKind.choices, default=DocumentKind.COMPONENT)
+    component = models.ForeignKey(
+        "procedures.Component",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="documents",
+        verbose_name=_("thành phần"),
+        help_text=_("Trống: giấy tờ khác"),
+    )
+    file = models.FileField(_("tệp"), storage=private_storage, upload_to=document_path, max_length=300)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(_("định dạng"), max_length=40)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(max_length=64, db_index=True)
+    is_original_scan = models.BooleanField(_("scan từ bản chính"), default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("tải lên lúc"))
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+        verbose_name = _("tài liệu hồ sơ")
+        verbose_name_plural = _("tài liệu hồ sơ")
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class ReceivedComponent(models.Model):
+    """Form 01: a component received on paper at the counter, with original/copy and count."""
+
+    dossier = models.ForeignKey(Dossier, on_delete=models.PROTECT, related_name="paper_components")
+    component = models.ForeignKey(
+        "procedures.Component", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(_("tên giấy tờ"), max_length=500)
+    copy_kind = models.CharField(_("bản chính / bản sao"), max_length=10, default="original")
+    count = models.PositiveSmallIntegerField(_("số lượng"), default=1)
+    received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["received_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ×{self.count}"
+
+
+class DocumentDownload(models.Model):
+    """Every download of a dossier file is recorded (who, when)."""
+
+    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="downloads")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} {self.at:%Y-%m-%d %H:%M}"
