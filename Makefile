@@ -18,7 +18,7 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 # The embedded default: whatever the shell exports, `make run` uses SQLite and eager Celery.
 RUN_ENV := DJANGO_ENV=development DATABASE_URL= REDIS_URL= CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: run setup test pytest lint format messages worker beat check-deploy clean
+.PHONY: run setup pdf-deps test pytest lint format messages worker beat check-deploy clean
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,27 @@ $(STAMP): requirements.txt
 messages: $(STAMP)
 	@$(VENV)/bin/pybabel compile --domain=django --directory=locale --use-fuzzy --statistics 2>&1 | grep -v '^$$' || true
 
-setup: $(STAMP) messages
+# WeasyPrint (PDF slips) needs Pango and the DejaVu fonts: installed with apt when missing and running as root,
+# otherwise a warning (everything else, HTML slips included, works without them).
+PDF_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+pdf-deps:
+	@if { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep libpango-1.0 >/dev/null \
+	    && [ -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "Installing $(PDF_PACKAGES) for the PDF slips"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq \
+	    && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(PDF_PACKAGES) >/dev/null; \
+	else \
+	  echo "WARNING: PDF slips need Pango and the DejaVu fonts, which are missing:"; \
+	  echo "         sudo apt-get install $(PDF_PACKAGES)   (HTML slips work without them)"; \
+	fi
+
+setup: $(STAMP) messages pdf-deps
 	@mkdir -p var
 	@$(RUN_ENV) $(PY) manage.py migrate --no-input -v 0
 	@$(RUN_ENV) $(PY) manage.py load_communes
 	@$(RUN_ENV) $(PY) manage.py load_catalogue
+	@$(RUN_ENV) $(PY) manage.py seed_demo
 
 run: setup
 	@echo ""

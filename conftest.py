@@ -98,6 +98,18 @@ def _fresh_working_calendar():
     calendar_version_bump()
 
 
+@pytest.fixture(autouse=True)
+def _private_storage_in_tmp(settings, tmp_path_factory):
+    """Dossier documents written by a test go to a temporary directory, never to ``var/private``."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path_factory.mktemp("private"))},
+        },
+    }
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Load the real administrative map once per test database (tests roll back around it)."""
@@ -256,3 +268,14 @@ def page(browser):
         yield page
     finally:
         context.close()
+
+
+@pytest.fixture(autouse=True)
+def _celery_join_flag_reset():
+    """Celery's eager ``apply()`` flips a process-global "joins would block" flag in and out of
+    ``denied_join_result()``; eager tasks run from concurrent threads (the concurrency tests) can leave it set, and
+    then any later ``result.get()`` in this process raises "Never call result.get() within a task!". Reset it."""
+    yield
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)

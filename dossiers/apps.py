@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class DossiersConfig(AppConfig):
     name = "dossiers"
     verbose_name = _("Hồ sơ")
+
+    def ready(self):
+        from dossiers import checks  # noqa: F401 (registers the system checks)

@@ -8,7 +8,10 @@ finished moments, supplement count, timeliness, payment, rating.
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import models
+from django.dispatch import receiver
+from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
 from dossiers.workflow import NATIONAL_STATUS, STATE_LABELS, Action, State
@@ -267,11 +270,27 @@ class IdempotencyKey(models.Model):
 # --- Documents (issue 5) ---------------------------------------------------------------------------------
 
 
+class _PrivateStorage(LazyObject):
+    """``storages["private"]``, looked up when first used and again after ``STORAGES`` changes (tests)."""
+
+    def _setup(self):
+        from django.core.files.storage import storages
+
+        self._wrapped = storages["private"]
+
+
+_private = _PrivateStorage()
+
+
+@receiver(setting_changed)
+def _private_storage_changed(*, setting, **kwargs):
+    if setting == "STORAGES":
+        _private._wrapped = empty
+
+
 def private_storage():
     """Dossier files never live under a public URL: the ``private`` storage (local disk or S3 in production)."""
-    from django.core.files.storage import storages
-
-    return storages["private"]
+    return _private
 
 
 def document_path(instance: Document, filename: str) -> str:

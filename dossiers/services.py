@@ -375,11 +375,19 @@ def dossier_file(
     commune_code: str | None = None,
     channel: str = Channel.ONLINE,
     idempotency_key: str | None = None,
+    documents: list[dict] | None = None,
 ) -> Dossier:
     """A citizen files a dossier online (or by post): state 1, a provisional reference, no code yet.
 
+    ``documents``: the scanned components, each ``{"file", "component_id" (None: other), "is_original_scan"}``.
+    Online, every mandatory component of the procedure version needs one (400 ``missing_components``); by post
+    the paper comes with the envelope. Every file is checked before anything is written, and the files are stored
+    in the filing's transaction (removed again if it fails).
+
     With an ``idempotency_key`` already used by the same user, the first dossier is returned (``replayed`` set).
     """
+    from dossiers import documents as docs
+
     if actor is None or not actor.is_authenticated:
         raise Forbidden(_("Hãy đăng nhập để nộp hồ sơ."))
     if channel not in (Channel.ONLINE, Channel.POST):
@@ -396,8 +404,11 @@ def dossier_file(
     reception, return_centre, unit = _resolve_places(
         version, reception_centre_id=reception_centre_id, return_centre_id=return_centre_id, commune_code=commune_code
     )
+    prepared = docs.prepare(version, documents)
+    if channel == Channel.ONLINE:
+        docs.require_components(version, prepared)
     try:
-        with transaction.atomic():
+        with docs.removed_on_failure() as written, transaction.atomic():
             dossier = Dossier(
                 reference=_reference(),
                 procedure_version=version,
@@ -433,6 +444,7 @@ def dossier_file(
                 payload={"procedure": version.procedure.code, "channel": channel},
                 to_unit=_unit_label(reception),
             )
+            docs.store(dossier, prepared, actor=actor, at=now, written=written)
             _notify_after_commit(dossier.pk, Action.FILE)
     except IntegrityError:
         if key:  # a concurrent retry with the same key won: answer with its dossier
@@ -467,8 +479,16 @@ def dossier_receive_at_counter(
     return_centre_id: int | None = None,
     commune_code: str | None = None,
     channel: str = Channel.DIRECT,
+    paper_components: list[dict] | None = None,
+    documents: list[dict] | None = None,
 ) -> Dossier:
-    """A reception officer receives a dossier at the counter: state 2 at once, with code and appointment."""
+    """A reception officer receives a dossier at the counter: state 2 at once, with code and appointment.
+
+    The components are received on paper: ``paper_components`` lists them as form 01 does (``{"component_id"
+    (None: other), "name", "copy_kind", "count"}``). ``documents`` (optional) are scans made at the counter.
+    """
+    from dossiers import documents as docs
+
     access = access_for(actor)
     if int(reception_centre_id) not in access.reception_centres:
         raise Forbidden(_("Bạn không phải cán bộ tiếp nhận của trung tâm này."))
@@ -480,7 +500,9 @@ def dossier_receive_at_counter(
     reception, return_centre, unit = _resolve_places(
         version, reception_centre_id=reception_centre_id, return_centre_id=return_centre_id, commune_code=commune_code
     )
-    with transaction.atomic():
+    paper = docs.clean_paper_items(version, paper_components)
+    prepared = docs.prepare(version, documents)
+    with docs.removed_on_failure() as written, transaction.atomic():
         dossier = Dossier(
             reference=_reference(),
             procedure_version=version,
@@ -514,6 +536,8 @@ def dossier_receive_at_counter(
             payload={"procedure": version.procedure.code, "code": dossier.code, "due_at": dossier.due_at.isoformat()},
             to_unit=_unit_label(reception),
         )
+        docs.store_paper(dossier, paper, actor=actor, at=now)
+        docs.store(dossier, prepared, actor=actor, at=now, written=written)
         _notify_after_commit(dossier.pk, Action.RECEIVE_AT_COUNTER)
     return dossier
 

@@ -14,6 +14,7 @@ Every variable is listed in ``.env.example``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import environ
@@ -50,6 +51,11 @@ DEBUG = env.bool("DEBUG", default=DJANGO_ENV == "development")
 SECRET_KEY = _raw["SECRET_KEY"] or "embedded-development-key-not-for-production-use-0123456789abcdef"
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if IS_PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# Public address of the portal (scheme + host, no trailing slash): the QR code of every printed slip links to
+# {PUBLIC_BASE_URL}/tra-cuu/?code=<dossier code>.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Endpoints only benchmarks use (bench/submit.py: a bare one-INSERT DRF endpoint); off unless asked for.
+BENCH_ENDPOINTS = env.bool("BENCH_ENDPOINTS", default=False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -140,6 +146,24 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media-private/"  # never served directly: files go out through scoped views only
 
+# Files: static as usual; dossier documents in a PRIVATE storage, never under a public URL. In production set
+# PRIVATE_STORAGE_BACKEND=storages.backends.s3.S3Storage (django-storages) and its AWS_* variables.
+_PRIVATE_BACKEND = env.str("PRIVATE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "private": {
+        "BACKEND": _PRIVATE_BACKEND,
+        "OPTIONS": {"location": env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))}
+        if _PRIVATE_BACKEND.endswith("FileSystemStorage")
+        else {},
+    },
+}
+DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+DOSSIER_DOCUMENTS_MAX_BYTES = env.int("DOSSIER_DOCUMENTS_MAX_BYTES", default=50 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+
 # --- Cache, Celery, e-mail ------------------------------------------------------------------------------
 
 REDIS_URL = _raw["REDIS_URL"]
@@ -149,7 +173,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal"),
+            # parallel test workers share one Redis database: each gets its own key space
+            "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal")
+            + (f"-{os.environ.get('PYTEST_XDIST_WORKER', '')}" if DJANGO_ENV == "test" else ""),
             "TIMEOUT": 300,
         }
     }
@@ -216,6 +242,13 @@ REST_FRAMEWORK = {
     + ([] if IS_PRODUCTION else ["rest_framework.renderers.BrowsableAPIRenderer"]),
 }
 
+# The public dossier lookup (GET /api/lookup/, /tra-cuu/): requests per client address, counted in the default
+# cache (Redis in production, shared by every web process); over the rate, 429 with Retry-After.
+LOOKUP_RATE = env.str("LOOKUP_RATE", default="20/min")
+# How many reverse proxies of ours append to X-Forwarded-For; 0 (the default) ignores that header and uses
+# REMOTE_ADDR, so that no client can pick the address its requests are counted under.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
 SPECTACULAR_SETTINGS = {
     "TITLE": "Cổng dịch vụ công tỉnh Phú Thọ — API",
     "DESCRIPTION": "REST API of the Phú Thọ public-service portal (communes, procedures, dossiers).",
@@ -224,6 +257,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # the error answers every endpoint can give, in the exception handler's shape (portal/common/openapi.py)
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "portal.common.openapi.document_error_responses",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "CommuneKindEnum": "communes.models.CommuneKind",
         "CentreKindEnum": "communes.models.CentreKind",
@@ -238,6 +276,7 @@ SPECTACULAR_SETTINGS = {
         "OutcomeEnum": "dossiers.models.Outcome",
         "RatingEnum": "dossiers.models.Rating",
         "ActionEnum": "dossiers.models.ActionChoices",
+        "DocumentKindEnum": "dossiers.models.DocumentKind",
     },
 }
 
@@ -277,5 +316,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # the PDF renderer of the slips logs every layout step at INFO
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

@@ -1,11 +1,14 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from dossiers.views import lookup_page
 from portal import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("tra-cuu/", lookup_page, name="lookup"),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -15,7 +18,13 @@ urlpatterns = [
     path("api/", include("communes.api.urls")),
     path("api/", include("procedures.api.urls")),
     path("api/", include("dossiers.api.urls")),
+    path("api/", include("dossiers.api.lookup_urls")),
 ]
 
 handler404 = "portal.common.errors.handler404"
 handler500 = "portal.common.errors.handler500"
+
+if settings.BENCH_ENDPOINTS:  # bench/submit.py only: never on unless BENCH_ENDPOINTS=1
+    from portal.bench_views import BenchInsertView
+
+    urlpatterns += [path("api/_bench/insert/", BenchInsertView.as_view(), name="bench-insert")]

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Q, QuerySet
+from django.db import connection
+from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from communes.models import ProcessingUnit
 from portal.common.errors import NotFound
-from procedures.models import ProcedureVersion, VersionChange
+from portal.common.text import fold, nfc
+from procedures import search
+from procedures.models import (
+    Component,
+    Level,
+    OnlineLevel,
+    Procedure,
+    ProcedureField,
+    ProcedureVersion,
+    Source,
+    VersionChange,
+)
 
 
 def in_force_filter(on: datetime.date) -> Q:
@@ -36,3 +51,351 @@ def procedure_version_in_force(*, code: str, on: datetime.date | None = None) ->
     if version is None:
         raise NotFound()
     return version
+
+
+# --- Catalogue search, facets, statistics, procedure page (issue 3) -----------------------------------------
+#
+# Shapes for the public API (procedures/api) and the citizen pages. A search costs two statements: the grouped
+# facet query (which also gives the total) and the result page with its foreign keys joined; a query whose words
+# match nothing costs two more, the typo-tolerant pass.
+
+LIST_RELATED = ("procedure", "field", "processing_unit")
+# What a line of the result list shows: the long texts (result, legal basis, fee note) stay in the database.
+LIST_COLUMNS = (
+    "procedure__code",
+    "procedure__source",
+    "name",
+    "level",
+    "field__slug",
+    "field__name",
+    "processing_unit__key",
+    "processing_unit__name",
+    "agency_name",
+    "time_value",
+    "time_unit",
+    "working_hours",
+    "fee_vnd",
+    "channel_direct",
+    "channel_online",
+    "channel_post",
+    "online_level",
+    "is_applied",
+    "effective_from",
+)
+FACETS = ("field", "level")
+
+
+def catalogue_filter_q(name: str, value) -> Q:
+    """One catalogue filter as a condition on ``ProcedureVersion`` (values already validated by the FilterSet)."""
+    if name == "level":
+        return Q(level=value)
+    if name == "field":
+        return Q(field__slug=value)
+    if name == "processing_unit":
+        return Q(processing_unit__key=value)
+    if name == "online_level":
+        return Q(online_level=value)
+    if name == "channel":
+        return Q(**{f"channel_{value}": True})
+    if name == "fee":
+        return Q(fee_vnd=0) if value == "free" else Q(fee_vnd__gt=0)
+    if name == "applied":
+        return Q(is_applied=value)
+    if name == "source":
+        return Q(procedure__source=value)
+    raise ValueError(f"unknown catalogue filter {name!r}")
+
+
+def _catalogue_matches(
+    *,
+    terms: search.SearchTerms | None,
+    filters: dict,
+    on: datetime.date | None,
+    similar_ids: list[int] | None = None,
+    exclude: tuple[str, ...] = (),
+) -> QuerySet[ProcedureVersion]:
+    qs = versions_in_force(on=on)
+    conditions = [catalogue_filter_q(name, value) for name, value in filters.items() if name not in exclude]
+    if conditions:
+        qs = qs.filter(*conditions)
+    if terms is not None:
+        qs = search.search_match(qs, terms, vendor=connection.vendor, similar_ids=similar_ids)
+    return qs
+
+
+def _similar_ids(terms: search.SearchTerms | None, fuzzy: bool) -> list[int] | None:
+    if fuzzy and search.fuzzy_available(terms, vendor=connection.vendor):
+        return search.similar_version_ids(terms)
+    return None
+
+
+def _search_results(
+    terms: search.SearchTerms | None, filters: dict, on: datetime.date | None, similar_ids: list[int] | None
+) -> tuple[QuerySet[ProcedureVersion], QuerySet[ProcedureVersion]]:
+    """(matches in order — the versions table alone, rows to show — with their foreign keys, in the same order).
+
+    The page is chosen on the versions table alone and only its rows are joined: ranking several hundred matches
+    and then joining twenty is cheaper than joining them all before the sort.
+    """
+    matches = _catalogue_matches(terms=terms, filters=filters, on=on, similar_ids=similar_ids)
+    rows = ProcedureVersion.objects.select_related(*LIST_RELATED).only(*LIST_COLUMNS)
+    if terms is None:
+        return matches.order_by("procedure__code"), rows.order_by("procedure__code")
+    fuzzy = similar_ids is not None
+    vendor = connection.vendor
+    return (
+        search.search_order(search.search_rank(matches, terms, vendor=vendor, fuzzy=fuzzy)),
+        search.search_order(search.search_rank(rows, terms, vendor=vendor, fuzzy=fuzzy)),
+    )
+
+
+def _page(ordered: tuple[QuerySet, QuerySet], start: int, stop: int) -> list[ProcedureVersion]:
+    matches, rows = ordered
+    return list(rows.filter(pk__in=Subquery(matches.values("pk")[start:stop])))
+
+
+def procedure_search(
+    *,
+    q: str | None = None,
+    filters: dict | None = None,
+    on: datetime.date | None = None,
+    fuzzy: bool = False,
+    start: int = 0,
+    stop: int = 20,
+) -> list[ProcedureVersion]:
+    """Versions in force matching the query and the filters, best match first (by code without a query), rows
+    ``start`` to ``stop`` — with their procedure, field and processing unit.
+
+    ``fuzzy``: match by trigram similarity instead of by words (PostgreSQL; see ``procedures.search``).
+    """
+    terms = search.parse_query(q)
+    return _page(_search_results(terms, filters or {}, on, _similar_ids(terms, fuzzy)), start, stop)
+
+
+@dataclass(frozen=True)
+class FacetCount:
+    value: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CatalogueFacets:
+    total: int  # what procedure_search returns for the same query and filters
+    field: list[FacetCount]
+    level: list[FacetCount]
+
+
+def catalogue_facets(
+    *, q: str | None = None, filters: dict | None = None, on: datetime.date | None = None, fuzzy: bool = False
+) -> CatalogueFacets:
+    """Counts per field and per level for the current query, for the filter panel — in one grouped query.
+
+    Each facet counts with every filter except its own (choosing "Hộ tịch" still shows how many procedures the
+    other fields have); ``total`` applies them all.
+    """
+    terms = search.parse_query(q)
+    return _facets(terms, filters or {}, on, _similar_ids(terms, fuzzy))
+
+
+def _facets(
+    terms: search.SearchTerms | None, filters: dict, on: datetime.date | None, similar_ids: list[int] | None
+) -> CatalogueFacets:
+    qs = _catalogue_matches(terms=terms, filters=filters, on=on, similar_ids=similar_ids, exclude=FACETS)
+    rows = qs.order_by().values_list("field__slug", "field__name", "level").annotate(n=Count("id"))
+    chosen_field, chosen_level = filters.get("field"), filters.get("level")
+    by_field: dict[tuple[str, str], int] = {}
+    by_level: dict[str, int] = {}
+    total = 0
+    for slug, name, level, n in rows:
+        field_ok = chosen_field is None or slug == chosen_field
+        level_ok = chosen_level is None or level == chosen_level
+        if level_ok:
+            by_field[slug, name] = by_field.get((slug, name), 0) + n
+        if field_ok:
+            by_level[level] = by_level.get(level, 0) + n
+        if field_ok and level_ok:
+            total += n
+    fields = sorted(by_field.items(), key=lambda item: (-item[1], fold(item[0][1])))
+    return CatalogueFacets(
+        total=total,
+        field=[FacetCount(value=slug, label=name, count=n) for (slug, name), n in fields],
+        level=[
+            FacetCount(value=value, label=str(label), count=by_level[value])
+            for value, label in Level.choices
+            if by_level.get(value)
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class CatalogueSearch:
+    facets: CatalogueFacets  # facets.total: how many results in all
+    approximate: bool  # the words matched nothing; these are the names similar to the query (typos)
+    ordered: tuple[QuerySet, QuerySet]  # see _search_results; read it through page()
+
+    def page(self, start: int, stop: int) -> list[ProcedureVersion]:
+        return _page(self.ordered, start, stop) if self.facets.total else []
+
+
+def catalogue_search(
+    *, q: str | None = None, filters: dict | None = None, on: datetime.date | None = None
+) -> CatalogueSearch:
+    """The search behind ``GET /api/procedures/``: facets and total first; only when the words of the query matched
+    nothing, the typo-tolerant pass. The result page is read with ``.page(start, stop)``."""
+    filters = filters or {}
+    terms = search.parse_query(q)
+    facets = _facets(terms, filters, on, None)
+    similar_ids = None
+    if not facets.total:
+        similar_ids = _similar_ids(terms, fuzzy=True)
+        if similar_ids:
+            facets = _facets(terms, filters, on, similar_ids)
+    return CatalogueSearch(
+        facets=facets,
+        approximate=bool(similar_ids) and facets.total > 0,
+        ordered=_search_results(terms, filters, on, similar_ids),
+    )
+
+
+def procedure_detail(*, code: str, on: datetime.date | None = None) -> ProcedureVersion:
+    """The procedure page: the version of ``code`` in force, with its components; 404 when there is none."""
+    found = list(
+        versions_in_force(on=on)
+        .select_related(*LIST_RELATED, "decision", "decision__decree")
+        .prefetch_related(Prefetch("components", queryset=Component.objects.order_by("order", "id")))
+        .filter(procedure__code=nfc(code).replace(" ", ""))[:1]
+    )
+    if not found:
+        raise NotFound(_("Không tìm thấy thủ tục có mã này trong danh mục đang có hiệu lực."))
+    return found[0]
+
+
+def procedure_fields(*, on: datetime.date | None = None) -> list[dict]:
+    """Every field (lĩnh vực) with how many procedures in force it has, in total and per level."""
+    counts: dict[int, dict[str, int]] = {}
+    for row in versions_in_force(on=on).order_by().values("field_id", "level").annotate(n=Count("id")):
+        counts.setdefault(row["field_id"], {})[row["level"]] = row["n"]
+    result = []
+    for field in ProcedureField.objects.order_by("name_folded", "name"):  # Vietnamese order: "Đất đai" under D
+        per_level = counts.get(field.pk, {})
+        result.append(
+            {
+                "slug": field.slug,
+                "name": field.name,
+                "count": sum(per_level.values()),
+                "by_level": {value: per_level.get(value, 0) for value in Level.values},
+            }
+        )
+    return result
+
+
+def catalogue_stats(*, on: datetime.date | None = None) -> dict:
+    """The catalogue in force, counted by level, field, announcing decision, source and applied (one query)."""
+    on = on or timezone.localdate()
+    rows = (
+        versions_in_force(on=on)
+        .order_by()
+        .values(
+            "level",
+            "field__slug",
+            "field__name",
+            "decision__number",
+            "decision__title",
+            "decision__signed_on",
+            "decision__effective_on",
+            "procedure__source",
+            "is_applied",
+            "online_level",
+        )
+        .annotate(n=Count("id"))
+    )
+    total = 0
+    by_level: dict[str, int] = {}
+    by_field: dict[tuple, int] = {}
+    by_decision: dict[tuple, int] = {}
+    by_source: dict[str, int] = {}
+    by_online: dict[str, int] = {}
+    applied = {True: 0, False: 0}
+    for row in rows:
+        n = row["n"]
+        total += n
+        by_level[row["level"]] = by_level.get(row["level"], 0) + n
+        key = (row["field__slug"], row["field__name"])
+        by_field[key] = by_field.get(key, 0) + n
+        key = (
+            row["decision__number"],
+            row["decision__title"],
+            row["decision__signed_on"],
+            row["decision__effective_on"],
+        )
+        by_decision[key] = by_decision.get(key, 0) + n
+        by_source[row["procedure__source"]] = by_source.get(row["procedure__source"], 0) + n
+        by_online[row["online_level"]] = by_online.get(row["online_level"], 0) + n
+        applied[bool(row["is_applied"])] += n
+
+    def choices(counts: dict[str, int], choice_class) -> list[dict]:
+        return [
+            {"value": value, "label": str(label), "count": counts[value]}
+            for value, label in choice_class.choices
+            if counts.get(value)
+        ]
+
+    return {
+        "on": on,
+        "total": total,
+        "by_level": choices(by_level, Level),
+        "by_field": [
+            {"slug": slug, "name": name, "count": n}
+            for (slug, name), n in sorted(by_field.items(), key=lambda item: (-item[1], fold(item[0][1])))
+        ],
+        "by_decision": [
+            {"number": number, "title": title, "signed_on": signed_on, "effective_on": effective_on, "count": n}
+            for (number, title, signed_on, effective_on), n in sorted(
+                by_decision.items(), key=lambda item: (item[0][0] is None, item[0][0] or "")
+            )
+        ],
+        "by_source": choices(by_source, Source),
+        "by_online_level": choices(by_online, OnlineLevel),
+        "applied": {"applied": applied[True], "not_applied": applied[False]},
+    }
+
+
+def catalogue_counts(*, on: datetime.date | None = None) -> dict[str, int]:
+    """The catalogue's totals as the province publishes them: procedures, per level and applied (versions in
+    force on ``on``, today by default), announcing decisions, decrees, and how many are illustrative."""
+    from procedures.models import AnnouncingDecision, Decree, Procedure
+
+    in_force = versions_in_force(on=on)
+    return {
+        "procedures": Procedure.objects.count(),
+        "in_force": in_force.count(),
+        "provincial": in_force.filter(level="provincial").count(),
+        "commune": in_force.filter(level="commune").count(),
+        "applied": in_force.filter(is_applied=True).count(),
+        "decisions": AnnouncingDecision.objects.count(),
+        "decrees": Decree.objects.count(),
+        "illustrative": Procedure.objects.filter(source="illustrative").count(),
+    }
+
+
+def catalogue_version() -> str | None:
+    """A fingerprint of what the search results show, which changes with any write to it; ``None`` off PostgreSQL.
+
+    Row count and newest ``xmin`` (the id of the transaction that last wrote a row) of the versions, procedures,
+    fields and processing units: an insert, update or delete through any path — ORM, ``bulk_create``, ``update()``,
+    raw SQL — changes it. Cheap enough (a scan of a few thousand rows) to ask once a second.
+    """
+    if connection.vendor != "postgresql":
+        return None
+    tables = [
+        ProcedureVersion._meta.db_table,
+        Procedure._meta.db_table,
+        ProcedureField._meta.db_table,
+        ProcessingUnit._meta.db_table,
+    ]
+    fingerprint = "(SELECT COUNT(*)::text || '.' || COALESCE(MAX(xmin::text::bigint), 0)::text FROM {})"
+    sql = "SELECT " + " || '|' || ".join(fingerprint.format(connection.ops.quote_name(t)) for t in tables)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        return cursor.fetchone()[0]

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from dossiers.models import AuditEvent, Channel, ControlSlipRow, Dossier, Outcome, Pause, Rating
+from dossiers.models import (
+    AuditEvent,
+    Channel,
+    ControlSlipRow,
+    Document,
+    DocumentKind,
+    Dossier,
+    Outcome,
+    Pause,
+    Rating,
+    ReceivedComponent,
+)
 from dossiers.selectors import access_for, roles_on
+from dossiers.slips.context import FORMS, available_forms
 from dossiers.workflow import NATIONAL_STATUS_LABELS, allowed_actions
 from portal.common.text import nfc
 
@@ -33,6 +47,23 @@ class ApplicantInSerializer(serializers.Serializer):
     organisation_name = NfcCharField(max_length=300, required=False, allow_blank=True)
 
 
+@extend_schema_field({"type": "string", "format": "binary"})
+class UploadField(serializers.FileField):
+    """An uploaded file (a ``multipart/form-data`` part); its content is checked by ``dossiers.documents``."""
+
+    def __init__(self, **kwargs):
+        super().__init__(allow_empty_file=True, **kwargs)
+
+
+class PaperComponentInSerializer(serializers.Serializer):
+    component = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="Mã thành phần hồ sơ; trống: giấy tờ khác"
+    )
+    name = NfcCharField(max_length=500, required=False, allow_blank=True, help_text="Mặc định: tên thành phần")
+    copy_kind = serializers.ChoiceField(choices=["original", "copy"], required=False)
+    count = serializers.IntegerField(min_value=1, max_value=99, required=False)
+
+
 class DossierCreateSerializer(serializers.Serializer):
     procedure = serializers.CharField(max_length=30, help_text="Mã thủ tục, ví dụ 1.001193")
     applicant = ApplicantInSerializer()
@@ -42,6 +73,45 @@ class DossierCreateSerializer(serializers.Serializer):
         max_length=5, required=False, allow_blank=True, help_text="Mã xã giải quyết (thủ tục cấp xã)"
     )
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.ONLINE)
+    paper_components = PaperComponentInSerializer(
+        many=True,
+        required=False,
+        max_length=100,
+        help_text="Tiếp nhận tại quầy (channel direct): giấy tờ nhận bản giấy, như mẫu 01",
+    )
+
+
+class DossierFilingFormSerializer(DossierCreateSerializer):
+    """Filing as ``multipart/form-data``: the same fields (``applicant`` and ``paper_components`` as JSON parts, or
+    ``applicant.name``, ``applicant.id_number``… as separate parts), plus the files. ``components[i]`` and
+    ``original_scans[i]`` describe ``documents[i]``."""
+
+    documents = serializers.ListField(child=UploadField(), required=False, default=list, help_text="PDF, JPEG, PNG")
+    components = serializers.ListField(
+        child=serializers.CharField(max_length=20, allow_blank=True),
+        required=False,
+        default=list,
+        help_text='Mã thành phần hồ sơ của từng tệp; "other" (hoặc để trống): giấy tờ khác',
+    )
+    original_scans = serializers.ListField(
+        child=serializers.BooleanField(),
+        required=False,
+        default=list,
+        help_text="Từng tệp: true nếu scan từ bản chính",
+    )
+
+
+class DocumentUploadSerializer(serializers.Serializer):
+    file = UploadField(help_text="PDF, JPEG hoặc PNG; tối đa 10 MB một tệp")
+    component = serializers.IntegerField(
+        required=False, allow_null=True, min_value=1, help_text="Mã thành phần hồ sơ; trống: giấy tờ khác"
+    )
+    is_original_scan = serializers.BooleanField(required=False, default=False)
+    kind = serializers.ChoiceField(choices=DocumentKind.choices, default=DocumentKind.COMPONENT)
+
+
+class PaperComponentsSerializer(serializers.Serializer):
+    items = PaperComponentInSerializer(many=True, allow_empty=False, max_length=100)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -169,11 +239,62 @@ class ControlSlipRowSerializer(serializers.ModelSerializer):
         ]
 
 
+class SlipLinkSerializer(serializers.Serializer):
+    """A printed form whose step has happened (forms 01–06 of Circular 03/2025/TT-VPCP)."""
+
+    form = serializers.CharField(help_text="01 … 06")
+    title = serializers.CharField()
+    pdf = serializers.CharField(help_text="GET: the PDF")
+    html = serializers.CharField(help_text="GET: the printable page (A4)")
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    """A stored file: never its storage address, only the scoped, audited download."""
+
+    component = serializers.IntegerField(source="component_id", read_only=True, allow_null=True)
+    component_name = serializers.CharField(source="component.name", default=None, read_only=True, allow_null=True)
+    name = serializers.CharField(source="original_name", read_only=True)
+    uploaded_by = serializers.CharField(source="uploaded_by.__str__", default=None, read_only=True, allow_null=True)
+    download = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Document
+        fields = [
+            "id",
+            "kind",
+            "component",
+            "component_name",
+            "name",
+            "content_type",
+            "size",
+            "sha256",
+            "is_original_scan",
+            "uploaded_by",
+            "uploaded_at",
+            "download",
+        ]
+
+    def get_download(self, obj) -> str:
+        return reverse("dossier-document-download", kwargs={"id": obj.dossier_id, "document_id": obj.pk})
+
+
+class ReceivedComponentSerializer(serializers.ModelSerializer):
+    component = serializers.IntegerField(source="component_id", read_only=True, allow_null=True)
+    received_by = serializers.CharField(source="received_by.__str__", read_only=True)
+
+    class Meta:
+        model = ReceivedComponent
+        fields = ["id", "component", "name", "copy_kind", "count", "received_by", "received_at"]
+
+
 class DossierDetailSerializer(DossierListSerializer):
+    documents = DocumentSerializer(many=True, read_only=True)
+    paper_components = ReceivedComponentSerializer(many=True, read_only=True)
     events = AuditEventSerializer(many=True, read_only=True)
     pauses = PauseSerializer(many=True, read_only=True)
     control_slip = ControlSlipRowSerializer(many=True, read_only=True)
     allowed_actions = serializers.SerializerMethodField()
+    slips = serializers.SerializerMethodField()
     handler = serializers.IntegerField(source="handler_id", read_only=True, allow_null=True)
 
     class Meta(DossierListSerializer.Meta):
@@ -201,6 +322,9 @@ class DossierDetailSerializer(DossierListSerializer):
             "pauses",
             "control_slip",
             "allowed_actions",
+            "slips",
+            "documents",
+            "paper_components",
         ]
 
     def get_allowed_actions(self, obj) -> list[str]:
@@ -208,3 +332,15 @@ class DossierDetailSerializer(DossierListSerializer):
         if request is None:
             return []
         return [action.value for action in allowed_actions(obj.state, roles_on(access_for(request.user), obj))]
+
+    @extend_schema_field(SlipLinkSerializer(many=True))
+    def get_slips(self, obj) -> list[dict]:
+        return [
+            {
+                "form": form,
+                "title": str(FORMS[form].title),
+                "pdf": reverse("dossier-slip-pdf", kwargs={"id": obj.pk, "form": form}),
+                "html": reverse("dossier-slip-html", kwargs={"id": obj.pk, "form": form}),
+            }
+            for form in available_forms(obj)
+        ]

@@ -133,7 +133,11 @@ class DossierViewSet(viewsets.GenericViewSet):
         return _with_etag(Response(s.DossierDetailSerializer(dossier, context={"request": request}).data), dossier)
 
     @extend_schema(
-        request=s.DossierCreateSerializer,
+        description="Nộp hồ sơ trực tuyến (hoặc qua bưu chính), hoặc tiếp nhận tại quầy (channel direct). Nộp trực "
+        "tuyến cần một tệp cho mỗi thành phần bắt buộc: gửi multipart/form-data với documents (các tệp), "
+        "components[i] và original_scans[i] cho documents[i]; applicant là một phần JSON. Gửi JSON (không kèm tệp) "
+        "thủ tục có thành phần bắt buộc: 400 missing_components liệt kê chúng.",
+        request={"application/json": s.DossierCreateSerializer, "multipart/form-data": s.DossierFilingFormSerializer},
         parameters=[IDEMPOTENCY_KEY],
         responses={201: s.DossierDetailSerializer, 200: s.DossierDetailSerializer},
         examples=[
@@ -157,9 +161,12 @@ class DossierViewSet(viewsets.GenericViewSet):
         ],
     )
     def create(self, request):
-        payload = s.DossierCreateSerializer(data=request.data)
+        from dossiers.api.documents import filing_data, filing_documents, paper_items
+
+        payload = s.DossierCreateSerializer(data=filing_data(request))
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
+        uploads = filing_documents(request)
         places = {
             "procedure_code": data["procedure"],
             "applicant": data["applicant"],
@@ -169,11 +176,14 @@ class DossierViewSet(viewsets.GenericViewSet):
             "channel": data["channel"],
         }
         if data["channel"] == Channel.DIRECT:
-            dossier = services.dossier_receive_at_counter(actor=request.user, **places)
+            paper = paper_items(data.get("paper_components"))
+            dossier = services.dossier_receive_at_counter(
+                actor=request.user, paper_components=paper, documents=uploads, **places
+            )
             created = True
         else:
             key = request.headers.get("Idempotency-Key")
-            dossier = services.dossier_file(actor=request.user, idempotency_key=key, **places)
+            dossier = services.dossier_file(actor=request.user, idempotency_key=key, documents=uploads, **places)
             created = not getattr(dossier, "replayed", False)
         dossier = selectors.dossier_get(user=request.user, dossier_id=dossier.pk)
         body = s.DossierDetailSerializer(dossier, context={"request": request}).data

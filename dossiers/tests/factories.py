@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import datetime
+import functools
+import io
 import itertools
+import json
 from decimal import Decimal
 
 import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from PIL import Image
+from pypdf import PdfWriter
 
 from communes.models import ProcessingUnit, ServiceCentre
 from dossiers import services
@@ -82,8 +89,80 @@ APPLICANT = {
 }
 
 
+# --- Files: tiny but real PDF, PNG and JPEG ----------------------------------------------------------------
+
+
+@functools.cache
+def _tiny_pdf_bytes() -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)  # A4 in points
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def _image_bytes(image_format: str, size: tuple[int, int]) -> bytes:
+    image = Image.new("RGB", size, (255, 255, 255))
+    for x in range(size[0]):  # some detail, so that a cut file is missing real data
+        image.putpixel((x, (x * 7) % size[1]), (x * 13 % 256, 40, 90))
+    buffer = io.BytesIO()
+    image.save(buffer, image_format)
+    return buffer.getvalue()
+
+
+def tiny_pdf(name: str = "to-khai.pdf") -> SimpleUploadedFile:
+    """A real one-page PDF (pypdf), as an upload."""
+    return SimpleUploadedFile(name, _tiny_pdf_bytes(), content_type="application/pdf")
+
+
+def tiny_png(name: str = "anh-chup.png", size: tuple[int, int] = (64, 48)) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, _image_bytes("PNG", size), content_type="image/png")
+
+
+def tiny_jpeg(name: str = "anh-chup.jpg", size: tuple[int, int] = (64, 48)) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, _image_bytes("JPEG", size), content_type="image/jpeg")
+
+
+def required_documents(code: str = "1.001193", on: datetime.date | None = None) -> list[dict]:
+    """A tiny PDF for each mandatory component of the procedure version in force (what filing online needs)."""
+    from portal.common.errors import DomainError
+    from procedures.selectors import procedure_version_in_force
+
+    try:
+        version = procedure_version_in_force(code=code, on=on or timezone.localdate())
+    except DomainError:  # no version in force: the filing itself will say so
+        return []
+    return [
+        {"file": tiny_pdf(f"thanh-phan-{component.pk}.pdf"), "component_id": component.pk, "is_original_scan": True}
+        for component in version.components.filter(is_required=True)
+    ]
+
+
+def filing_form(body: dict, documents: list[dict] | None = None, *, code: str | None = None) -> dict:
+    """A JSON filing body as multipart form data (``applicant`` as a JSON part), with its documents.
+
+    Without ``documents``, a tiny PDF for each mandatory component of the procedure (``code`` or the body's).
+    """
+    if documents is None:
+        documents = required_documents(code or body["procedure"])
+    form = {key: json.dumps(value) if isinstance(value, dict | list) else value for key, value in body.items()}
+    form["documents"] = [item["file"] for item in documents]
+    form["components"] = [str(item.get("component_id") or "") for item in documents]
+    form["original_scans"] = ["true" if item.get("is_original_scan") else "false" for item in documents]
+    return form
+
+
 def file_online(citizen: User, centre: ServiceCentre, *, code: str = "1.001193", **overrides) -> Dossier:
+    """Files online with a tiny PDF for each mandatory component (unless ``documents`` is given)."""
     applicant = {**APPLICANT, "id_number": citizen.id_number, **overrides.pop("applicant", {})}
+    documents = overrides.pop("documents", None)
+    if documents is None:
+        documents = required_documents(code)
     return services.dossier_file(
-        actor=citizen, procedure_code=code, applicant=applicant, reception_centre_id=centre.pk, **overrides
+        actor=citizen,
+        procedure_code=code,
+        applicant=applicant,
+        reception_centre_id=centre.pk,
+        documents=documents,
+        **overrides,
     )

@@ -24,7 +24,7 @@ from communes.models import ServiceCentre
 from dossiers import services
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier, IdempotencyKey, Pause
 from dossiers.services import Forbidden, InvalidTransition, StaleVersion
-from dossiers.tests.factories import APPLICANT, UserFactory, staff
+from dossiers.tests.factories import APPLICANT, UserFactory, required_documents, staff
 from dossiers.tests.states import SETUPS, action_kwargs, walk
 from dossiers.workflow import NATIONAL_STATUS, TRANSITIONS, Action, Role, State, can, target_state
 from portal.accounts.models import StaffRole
@@ -100,6 +100,7 @@ def new_dossier(cast: Cast) -> Dossier:
         applicant={**APPLICANT, "id_number": cast.beneficiary.id_number},
         reception_centre_id=cast.world.centre.pk,
         return_centre_id=cast.return_centre.pk,
+        documents=required_documents(),
     )
 
 

@@ -117,6 +117,13 @@ def exception_handler(exc, context):
         return None
     if isinstance(exc, exceptions.ValidationError):
         response.data = {"code": "invalid", "detail": _("Dữ liệu không hợp lệ."), "fields": exc.detail}
+    elif isinstance(exc, exceptions.Throttled):
+        # DRF has set Retry-After (whole seconds) when it knows the wait; the message says the same number
+        seconds = max(1, int(exc.wait or 0))
+        if "Retry-After" not in response:
+            response["Retry-After"] = str(seconds)
+        detail = _("Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau %(seconds)d giây.") % {"seconds": seconds}
+        response.data = {"code": "throttled", "detail": detail}
     else:
         detail = _vietnamese_default(exc) or (exc.detail if isinstance(exc.detail, str) else str(exc.detail))
         response.data = {"code": _drf_code(exc), "detail": detail}

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier, IdempotencyKey, Pause
-from dossiers.tests.factories import APPLICANT, procedure_version
+from dossiers.tests.factories import APPLICANT, filing_form, procedure_version, required_documents
 from dossiers.tests.states import PATHS, walk
 from dossiers.workflow import State
 from procedures.models import ProcedureVersion
@@ -97,6 +97,7 @@ def _file(world) -> Dossier:
         procedure_code="1.001193",
         applicant={**APPLICANT, "id_number": world.citizen.id_number},
         reception_centre_id=world.centre.pk,
+        documents=required_documents(),
     )
 
 
@@ -146,7 +147,7 @@ def test_a_bad_id_number_phone_or_e_mail_is_a_400_naming_the_field(world, citize
     ],
 )
 def test_vietnamese_mobile_and_landline_numbers_are_accepted_and_normalised(world, citizen, value, stored):
-    response = citizen.post("/api/dossiers/", filing(world, phone=value), content_type="application/json")
+    response = citizen.post("/api/dossiers/", filing_form(filing(world, phone=value)))
     assert response.status_code == 201, response.json()
     assert response.json()["applicant_phone"] == stored
 
@@ -182,7 +183,7 @@ def test_over_long_text_is_a_400_on_that_field(world, citizen, field, limit):
         "fields": {"applicant": {field: [f"Tối đa {limit} ký tự."]}},
     }
     exactly = {**overrides, field: "ễ" * limit}
-    response = citizen.post("/api/dossiers/", filing(world, **exactly), content_type="application/json")
+    response = citizen.post("/api/dossiers/", filing_form(filing(world, **exactly)))
     assert response.status_code == 201, response.json()
 
 
@@ -192,17 +193,13 @@ def test_text_arrives_nfd_and_is_stored_nfc_and_the_limit_counts_stored_characte
     long_name = ("Nguyễn Thị Ngọc Hằng " * 10)[:200]
     assert len(nfd(long_name)) > 250 and len(unicodedata.normalize("NFC", long_name)) == 200
     address = "Khu 3, phường Việt Trì, tỉnh Phú Thọ"
-    response = citizen.post(
-        "/api/dossiers/",
-        filing(world, name=nfd(name), address=nfd(address)),
-        content_type="application/json",
-    )
+    response = citizen.post("/api/dossiers/", filing_form(filing(world, name=nfd(name), address=nfd(address))))
     assert response.status_code == 201, response.json()
     dossier = Dossier.objects.get(pk=response.json()["id"])
     assert dossier.applicant_name == name and unicodedata.is_normalized("NFC", dossier.applicant_name)
     assert dossier.applicant_address == address
 
-    response = citizen.post("/api/dossiers/", filing(world, name=nfd(long_name)), content_type="application/json")
+    response = citizen.post("/api/dossiers/", filing_form(filing(world, name=nfd(long_name))))
     assert response.status_code == 201, response.json()
     assert Dossier.objects.get(pk=response.json()["id"]).applicant_name == long_name.strip()
 
@@ -294,7 +291,7 @@ def test_an_abolition_not_yet_in_force_does_not_stop_filing(world, citizen):
         field=version.field,
         level=version.level,
     )
-    response = citizen.post("/api/dossiers/", filing(world, procedure="2.000003"), content_type="application/json")
+    response = citizen.post("/api/dossiers/", filing_form(filing(world, procedure="2.000003")))
     assert response.status_code == 201, response.json()
 
 

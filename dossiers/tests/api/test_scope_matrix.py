@@ -21,7 +21,7 @@ from django.db import connection, transaction
 from communes.models import ServiceCentre
 from dossiers import services
 from dossiers.models import AuditEvent, ControlSlipRow, Dossier, Pause
-from dossiers.tests.factories import APPLICANT, UserFactory, staff
+from dossiers.tests.factories import APPLICANT, UserFactory, required_documents, staff
 from dossiers.tests.states import PATHS, walk
 from dossiers.workflow import TRANSITIONS, Action, Role, State, can, target_state
 from portal.accounts.models import StaffRole
@@ -112,12 +112,14 @@ def build(world, state: State) -> Scene:
         applicant={**APPLICANT, "id_number": beneficiary.id_number},
         reception_centre_id=world.centre.pk,
         return_centre_id=return_centre.pk,
+        documents=required_documents(),
     )
     outside = services.dossier_file(
         actor=world.other_citizen,
         procedure_code="1.001193",
         applicant={**APPLICANT, "name": "Đinh Thị Mai", "id_number": world.other_citizen.id_number},
         reception_centre_id=world.other_centre.pk,
+        documents=required_documents(),
     )
     assert (inside.processing_unit_id, outside.processing_unit_id) == (world.unit.pk, world.other_unit.pk)
     assert outside.return_centre_id == world.other_centre.pk

@@ -1,6 +1,6 @@
 import pytest
 
-from dossiers.tests.factories import APPLICANT
+from dossiers.tests.factories import APPLICANT, filing_form
 
 pytestmark = pytest.mark.django_db
 
@@ -12,11 +12,11 @@ def test_file_receive_and_stale_if_match(world, client):
         "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
         "reception_centre": world.centre.agency_code,
     }
-    response = client.post("/api/dossiers/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
+    response = client.post("/api/dossiers/", filing_form(body), HTTP_IDEMPOTENCY_KEY="k1")
     assert response.status_code == 201, response.json()
     dossier_id = response.json()["id"]
     assert response["ETag"] == '"1"'
-    again = client.post("/api/dossiers/", body, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k1")
+    again = client.post("/api/dossiers/", filing_form(body), HTTP_IDEMPOTENCY_KEY="k1")
     assert again.status_code == 200 and again.json()["id"] == dossier_id
     client.force_login(world.reception)
     stale = client.post(f"/api/dossiers/{dossier_id}/receive/", HTTP_IF_MATCH='"0"')

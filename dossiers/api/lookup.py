@@ -1,0 +1,155 @@
+"""``GET /api/lookup/``: the public dossier lookup (issue 5, point 8), without login, rate-limited per client.
+
+The throttle keeps its history in the default cache — Redis in production, so every web process shares it — and
+answers 429 with ``Retry-After``. The client is ``REMOTE_ADDR``; ``X-Forwarded-For`` is believed only behind
+``TRUSTED_PROXY_COUNT`` proxies of our own (the default 0 ignores it: a client could write anything there).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.cache import patch_cache_control
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.views import APIView
+
+from dossiers.lookup import MAX_CODE, MAX_ID_NUMBER, MAX_PHONE, dossier_lookup
+from portal.common.openapi import ERROR_REF
+
+
+def client_ip(request) -> str:
+    """The client's address: ``REMOTE_ADDR``, or the entry our ``TRUSTED_PROXY_COUNT``-th proxy appended."""
+    remote = request.META.get("REMOTE_ADDR") or ""
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    if proxies > 0 and forwarded:
+        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
+        if addresses:
+            return addresses[-min(proxies, len(addresses))][:64]
+    return remote[:64]
+
+
+class LookupThrottle(SimpleRateThrottle):
+    """``settings.LOOKUP_RATE`` (e.g. ``20/min``) per client address, counted on every request, valid or not."""
+
+    scope = "lookup"
+
+    def get_rate(self) -> str:
+        return settings.LOOKUP_RATE
+
+    def get_ident(self, request) -> str:
+        return client_ip(request)
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
+# --- answer shape --------------------------------------------------------------------------------------------
+
+
+class LookupProcedureSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Mã thủ tục")
+    name = serializers.CharField(help_text="Tên thủ tục")
+
+
+class LookupStatusSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="Trạng thái nội bộ (filed, received, …)")
+    label = serializers.CharField(help_text="Trạng thái bằng lời thường (tiếng Việt; tiếng Anh khi yêu cầu)")
+    national_code = serializers.IntegerField(min_value=1, max_value=10, help_text="Mã trạng thái quốc gia (1–10)")
+    national_label = serializers.CharField(help_text="Tên trạng thái quốc gia")
+
+
+class LookupReturnPointSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    address = serializers.CharField(allow_blank=True)
+    phone = serializers.CharField(allow_blank=True)
+
+
+class LookupApplicantSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_blank=True, help_text="Chữ cái đầu của họ tên, ví dụ N. T. H.")
+    id_number = serializers.CharField(allow_blank=True, help_text="Chỉ hiện 3 chữ số cuối, ví dụ *********234")
+    phone = serializers.CharField(allow_blank=True, help_text="Chỉ hiện 3 chữ số cuối, ví dụ *******678")
+
+
+class LookupResultSerializer(serializers.Serializer):
+    code = serializers.CharField(help_text="Mã hồ sơ (trước khi tiếp nhận: mã tham chiếu tạm của hồ sơ nộp trực tuyến)")
+    procedure = LookupProcedureSerializer()
+    status = LookupStatusSerializer()
+    received_at = serializers.DateTimeField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True, help_text="Hẹn trả kết quả")
+    extended_due_at = serializers.DateTimeField(allow_null=True, help_text="Hẹn lại (mẫu 04), nếu có")
+    return_point = LookupReturnPointSerializer(help_text="Nơi trả kết quả")
+    next_step = serializers.CharField(help_text="Việc người nộp cần làm tiếp theo")
+    applicant = LookupApplicantSerializer(help_text="Thông tin người nộp, đã che")
+
+
+# --- the view -------------------------------------------------------------------------------------------------
+
+PARAMETERS = [
+    OpenApiParameter(
+        "code", str, required=True, description=f"Mã hồ sơ, ví dụ 000.00.53.H48-220921-0099 (tối đa {MAX_CODE} ký tự)"
+    ),
+    OpenApiParameter(
+        "id_number",
+        str,
+        required=False,
+        description=f"Số CCCD (hoặc mã số thuế) của người nộp; hoặc dùng phone (tối đa {MAX_ID_NUMBER} ký tự)",
+    ),
+    OpenApiParameter(
+        "phone",
+        str,
+        required=False,
+        description=f"Số điện thoại của người nộp (0912345678 hoặc +84 912 345 678; tối đa {MAX_PHONE} ký tự)",
+    ),
+]
+
+
+class DossierLookupView(APIView):
+    """Tra cứu hồ sơ bằng mã hồ sơ và số CCCD (hoặc số điện thoại) của người nộp; không cần đăng nhập."""
+
+    permission_classes = [AllowAny]
+    authentication_classes: list = []
+    throttle_classes = [LookupThrottle]
+
+    @extend_schema(
+        operation_id="dossier_lookup",
+        tags=["dossiers"],
+        summary="Tra cứu hồ sơ (công khai)",
+        description=(
+            "Without login. A wrong ID number/phone answers exactly like an unknown code (404). Personal data in "
+            "the answer is masked. Rate-limited per client (LOOKUP_RATE): 429 with a Retry-After header (seconds)."
+        ),
+        parameters=PARAMETERS,
+        responses={
+            200: LookupResultSerializer,
+            400: OpenApiResponse(ERROR_REF, description="missing code, or neither id_number nor phone; too long"),
+            404: OpenApiResponse(ERROR_REF, description="unknown code or wrong pair (the same answer)"),
+            429: OpenApiResponse(ERROR_REF, description="too many lookups; Retry-After says how many seconds to wait"),
+        },
+        examples=[
+            OpenApiExample(
+                "not found",
+                value={"code": "not_found", "detail": "Không tìm thấy hồ sơ với thông tin đã nhập."},
+                status_codes=["404"],
+                response_only=True,
+            ),
+            OpenApiExample(
+                "throttled",
+                value={"code": "throttled", "detail": "Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau 42 giây."},
+                status_codes=["429"],
+                response_only=True,
+            ),
+        ],
+    )
+    def get(self, request):
+        params = request.query_params
+        result = dossier_lookup(code=params.get("code"), id_number=params.get("id_number"), phone=params.get("phone"))
+        return Response(LookupResultSerializer(result).data)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        patch_cache_control(response, no_store=True, private=True)  # personal (if masked) data: never cached
+        return response

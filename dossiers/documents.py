@@ -1,0 +1,635 @@
+"""Dossier documents (issue 5): scanned components, the digitised result, and components received on paper.
+
+* **Checks are on the content**, never on the name or the declared type: a file is accepted only if it is a PDF
+  (``%PDF-`` header, a ``%%EOF`` trailer in its last 1024 bytes, and pypdf can read every page), a JPEG (SOI marker,
+  its markers lead to an EOI after the last scan, Pillow decodes it) or a PNG (signature, an ``IEND`` chunk at the
+  end, Pillow verifies and decodes it).
+  Empty, oversize (``DOCUMENT_MAX_BYTES``; the size is counted while reading, reading stops past the limit),
+  disguised (an executable, a zip or an HTML page renamed ``.pdf``) and truncated files are refused with a 400 that
+  names the file and the reason; so is a dossier whose documents would exceed ``DOSSIER_DOCUMENTS_MAX_BYTES``.
+  Every file of a request is checked before anything is written.
+* **Names are sanitised**: NFC, no directories, no control or format characters, no leading dots, at most
+  120 characters; Vietnamese is kept. The stored object's key never contains the user's name.
+* **Storage is private** (``storages["private"]``: local disk, or S3 through django-storages); files go out only
+  through ``document_download``, which checks the dossier's scope (404 otherwise) and records a
+  ``DocumentDownload`` row.
+* **The record is the row**: a ``Document`` says who uploaded what, when, its size, SHA-256 and whether it is a scan
+  of the original; ``ReceivedComponent`` rows are the components received on paper (form 01). ``AuditEvent`` stays
+  the history of workflow transitions, and uploading changes neither the state nor the dossier's version.
+
+Files are written last, inside the transaction; if anything fails after a file was written, the written files are
+deleted before the error goes on (``removed_on_failure``). A rollback of an *enclosing* transaction after success
+cannot be seen from here and would leave an orphan file (never reachable: no row points to it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import unicodedata
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Sum
+from django.utils.translation import gettext as _
+
+from dossiers.models import Document, DocumentDownload, DocumentKind, Dossier, ReceivedComponent, private_storage
+from dossiers.selectors import access_for, can_see, roles_on
+from dossiers.services import Forbidden, StaleVersion, _now, clean_text
+from dossiers.workflow import Role, State
+from portal.common.errors import Conflict, InvalidInput, NotFound, OutOfScope
+from procedures.models import Component, CopyKind
+
+logger = logging.getLogger(__name__)
+
+PDF, JPEG, PNG = "application/pdf", "image/jpeg", "image/png"
+EXTENSIONS = {PDF: (".pdf",), JPEG: (".jpg", ".jpeg"), PNG: (".png",)}
+MAX_NAME = 120
+MAX_PAPER_ITEMS = 100
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"
+_TAIL = 1024  # a PDF's %%EOF must be in its last 1024 bytes (where readers look for it)
+
+# --- Who may add documents, in which states (data, like the transition table) ----------------------------
+
+_COMPONENT_STATES_APPLICANT = frozenset({State.FILED, State.SUPPLEMENT_REQUESTED})
+_COMPONENT_STATES_RECEPTION = frozenset(
+    {State.FILED, State.RECEIVED, State.TRANSFERRED, State.PROCESSING, State.SUPPLEMENT_REQUESTED}
+)
+_RESULT_STATES = frozenset({State.PROCESSING, State.RESULT_READY})
+
+#: (role, kind) → the states in which that role may upload that kind of document.
+UPLOADS: dict[tuple[Role, str], frozenset[State]] = {
+    (Role.APPLICANT, DocumentKind.COMPONENT): _COMPONENT_STATES_APPLICANT,
+    (Role.RECEPTION, DocumentKind.COMPONENT): _COMPONENT_STATES_RECEPTION,  # scanning at the counter
+    (Role.HANDLER, DocumentKind.RESULT): _RESULT_STATES,
+    (Role.LEADER, DocumentKind.RESULT): _RESULT_STATES,
+}
+#: Reception marks components received on paper (form 01) while the dossier is at the centre or being processed.
+PAPER_STATES = _COMPONENT_STATES_RECEPTION
+
+
+class InvalidFile(InvalidInput):
+    code = "invalid_file"
+
+
+class DocumentsTooLarge(InvalidInput):
+    code = "documents_too_large"
+
+
+class ClosedToDocuments(Conflict):
+    code = "invalid_state"
+
+
+# --- Names -----------------------------------------------------------------------------------------------
+
+_WINDOWS_RESERVED = re.compile(r'[<>:"|?*]')
+
+
+def clean_filename(name: Any, *, fallback: str = "tai-lieu") -> str:
+    """A file name safe to store and show: ``"C:\\\\x\\\\hồ sơ.pdf"`` → ``"hồ sơ.pdf"``, ``"../../etc/passwd"`` →
+    ``"passwd"``. NFC, no directories, no control or format characters, no leading dots, ≤ 120 characters."""
+    text = unicodedata.normalize("NFC", str(name or ""))
+    text = "".join(ch for ch in text if unicodedata.category(ch)[0] != "C")  # Cc, Cf (bidi overrides), Cs, Co, Cn
+    text = re.split(r"[\\/]", text)[-1]
+    text = _WINDOWS_RESERVED.sub("_", text)
+    text = " ".join(text.split()).lstrip(". ").rstrip(". ")
+    if not text:
+        return fallback
+    if len(text) > MAX_NAME:
+        stem, dot, extension = text.rpartition(".")
+        if dot and stem and 0 < len(extension) <= 10:
+            text = stem[: MAX_NAME - len(extension) - 1].rstrip(". ") + "." + extension
+        else:
+            text = text[:MAX_NAME].rstrip(". ")
+    return text
+
+
+def download_name(document: Document) -> str:
+    """The name a download is saved under: the uploaded name, with the extension of what the file really is."""
+    extensions = EXTENSIONS.get(document.content_type, ())
+    name = document.original_name or "tai-lieu"
+    if extensions and not name.lower().endswith(extensions):
+        name += extensions[0]
+    return name
+
+
+def _ascii_name(name: str) -> str:
+    decomposed = unicodedata.normalize("NFD", name.replace("đ", "d").replace("Đ", "D"))
+    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
+    return re.sub(r"[^A-Za-z0-9._ -]", "_", stripped) or "tai-lieu"
+
+
+def content_disposition(name: str) -> str:
+    """``attachment`` with an ASCII fallback and the exact (Vietnamese) name per RFC 5987 / RFC 6266."""
+    return f"attachment; filename=\"{_ascii_name(name)}\"; filename*=UTF-8''{quote(name, safe='')}"
+
+
+def size_label(value: int) -> str:
+    for unit, factor in (("MB", 1024 * 1024), ("KB", 1024)):
+        if value >= factor:
+            return f"{value / factor:.1f}".removesuffix(".0") + f" {unit}"
+    return f"{value} byte"
+
+
+# --- Content checks --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckedFile:
+    """A file that passed every check: what it is, its size and digest. ``upload`` is rewound."""
+
+    upload: File
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+class _Rejected(Exception):
+    def __init__(self, reason: str, message: str):
+        self.reason = reason
+        self.message = message
+        super().__init__(message)
+
+
+def _reasons() -> dict[str, str]:
+    return {
+        "empty": _("tệp rỗng."),
+        "not_allowed": _("không phải PDF, JPEG hoặc PNG hợp lệ."),
+        "damaged": _("tệp bị hỏng hoặc không đầy đủ (có thể bị cắt khi tải lên)."),
+        "encrypted": _("tệp PDF có mật khẩu; hãy gửi bản không đặt mật khẩu."),
+        "image_too_large": _("ảnh có quá nhiều điểm ảnh."),
+    }
+
+
+def _reject(reason: str) -> _Rejected:
+    return _Rejected(reason, _reasons()[reason])
+
+
+def _too_large(limit: int) -> _Rejected:
+    return _Rejected("too_large", _("vượt quá %(limit)s cho một tệp.") % {"limit": size_label(limit)})
+
+
+def _sniff(head: bytes) -> str | None:
+    if head.startswith(b"%PDF-"):
+        return PDF
+    if head.startswith(b"\xff\xd8\xff"):
+        return JPEG
+    if head.startswith(_PNG_SIGNATURE):
+        return PNG
+    return None  # executables (MZ, ELF), zip / docx, HTML, text… everything else
+
+
+def _read(upload: File, limit: int) -> tuple[int, str, bytes, bytes]:
+    """Size, SHA-256, first and last bytes, in one pass; stops as soon as the size passes ``limit``."""
+    declared = getattr(upload, "size", None)
+    if isinstance(declared, int) and declared > limit:
+        raise _too_large(limit)
+    digest = hashlib.sha256()
+    size, head, tail = 0, b"", b""
+    for chunk in upload.chunks():
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        digest.update(chunk)
+        if len(head) < 16:
+            head += chunk[: 16 - len(head)]
+        tail = (tail + chunk)[-_TAIL:]
+    return size, digest.hexdigest(), head, tail
+
+
+def _check_pdf(upload: File, tail: bytes) -> None:
+    from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError
+
+    if b"%%EOF" not in tail:
+        raise _reject("damaged")
+    try:
+        upload.seek(0)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            reader = PdfReader(upload, strict=False)
+            if reader.is_encrypted:
+                raise _reject("encrypted")
+            pages = 0
+            for page in reader.pages:
+                page.mediabox  # noqa: B018 (parses the page object)
+                pages += 1
+    except _Rejected:
+        raise
+    except FileNotDecryptedError:
+        raise _reject("encrypted") from None
+    except Exception:  # pypdf raises many kinds of errors on broken input
+        logger.debug("PDF refused", exc_info=True)
+        raise _reject("damaged") from None
+    if pages == 0:
+        raise _reject("damaged")
+
+
+def _jpeg_is_complete(data: bytes) -> bool:
+    """Walk a JPEG's markers: length-delimited segments, entropy-coded scans; complete if EOI follows the last scan.
+
+    Pillow alone cannot be trusted with truncation: anything that sets ``ImageFile.LOAD_TRUNCATED_IMAGES`` (WeasyPrint
+    does, when it is imported to print the slips) makes it fill a cut image with grey. Data after EOI (some phones
+    append their own trailer) is allowed.
+    """
+    size, i = len(data), 2
+    while i < size:
+        if data[i] != 0xFF:
+            return False
+        while i < size and data[i] == 0xFF:  # fill bytes
+            i += 1
+        if i >= size:
+            return False
+        marker = data[i]
+        i += 1
+        if marker == 0xD9:  # EOI
+            return True
+        if marker == 0x01 or 0xD0 <= marker <= 0xD7:  # TEM, RSTn: no length
+            continue
+        if i + 2 > size:
+            return False
+        length = int.from_bytes(data[i : i + 2], "big")
+        if length < 2:
+            return False
+        i += length
+        if marker == 0xDA:  # SOS: entropy-coded data runs to the next marker (FF00 is a stuffed FF, FFD0–D7 RSTn)
+            while True:
+                j = data.find(b"\xff", i)
+                if j < 0 or j + 1 >= size:
+                    return False
+                following = data[j + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7:
+                    i = j + 2
+                elif following == 0xFF:
+                    i = j + 1
+                else:
+                    i = j
+                    break
+    return False
+
+
+def _check_image(upload: File, content_type: str, tail: bytes) -> None:
+    from PIL import Image
+
+    image_format = "JPEG" if content_type == JPEG else "PNG"
+    if content_type == PNG and _PNG_END not in tail[-64:]:
+        raise _reject("damaged")
+    if content_type == JPEG:
+        upload.seek(0)
+        if not _jpeg_is_complete(upload.read()):
+            raise _reject("damaged")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            upload.seek(0)
+            with Image.open(upload, formats=[image_format]) as image:
+                image.load()  # decodes everything: a truncated image raises here
+            if content_type == PNG:
+                upload.seek(0)
+                with Image.open(upload, formats=[image_format]) as image:
+                    image.verify()  # chunk checksums
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise _reject("image_too_large") from None
+    except Exception:
+        logger.debug("image refused", exc_info=True)
+        raise _reject("damaged") from None
+
+
+def _as_file(upload: Any) -> File:
+    if isinstance(upload, File):
+        return upload
+    return File(upload, name=getattr(upload, "name", None))
+
+
+def check_file(upload: Any, *, max_bytes: int | None = None) -> CheckedFile:
+    """Check one file's content (raises ``_Rejected`` with the reason). Pure: writes nothing."""
+    if upload is None or not hasattr(upload, "read"):
+        raise _reject("empty")
+    upload = _as_file(upload)
+    name = clean_filename(upload.name)
+    limit = settings.DOCUMENT_MAX_BYTES if max_bytes is None else max_bytes
+    size, sha256, head, tail = _read(upload, limit)
+    if size == 0:
+        raise _reject("empty")
+    content_type = _sniff(head)
+    if content_type is None:
+        raise _reject("not_allowed")
+    if content_type == PDF:
+        _check_pdf(upload, tail)
+    else:
+        _check_image(upload, content_type, tail)
+    upload.seek(0)
+    return CheckedFile(upload=upload, name=name, content_type=content_type, size=size, sha256=sha256)
+
+
+def _file_message(name: str, reason_message: str) -> str:
+    return _('Tệp "%(name)s": %(reason)s') % {"name": name, "reason": reason_message}
+
+
+def check_files(uploads: list[Any], *, field: str) -> list[CheckedFile]:
+    """Check every file; if any fails, one 400 lists each failed file with its reason (``fields[field]``)."""
+    checked, messages, failures = [], [], []
+    for upload in uploads:
+        try:
+            checked.append(check_file(upload))
+        except _Rejected as rejected:
+            name = clean_filename(getattr(upload, "name", ""))
+            messages.append(_file_message(name, rejected.message))
+            failures.append({"name": name, "reason": rejected.reason})
+    if messages:
+        raise InvalidFile(" ".join(messages), extra={"fields": {field: messages}, "files": failures})
+    return checked
+
+
+def check_dossier_total(*, existing: int, added: list[CheckedFile], field: str) -> None:
+    limit = settings.DOSSIER_DOCUMENTS_MAX_BYTES
+    total = existing + sum(item.size for item in added)
+    if total > limit:
+        message = _(
+            "Tổng dung lượng tài liệu của hồ sơ vượt quá %(limit)s (đã có %(existing)s, gửi thêm %(added)s)."
+        ) % {"limit": size_label(limit), "existing": size_label(existing), "added": size_label(total - existing)}
+        raise DocumentsTooLarge(message, extra={"fields": {field: [message]}})
+
+
+# --- Components of the pinned procedure version ----------------------------------------------------------
+
+
+def component_id_from(value: Any, *, field: str) -> int | None:
+    """``None``, ``""`` or ``"other"`` mean "other document"; otherwise a component id."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "other")):
+        return None
+    try:
+        number = int(str(value).strip())
+    except (TypeError, ValueError):
+        number = 0
+    if number <= 0:
+        message = _('Thành phần hồ sơ phải là mã số thành phần hoặc "other".')
+        raise InvalidInput(message, extra={"fields": {field: [message]}})
+    return number
+
+
+def _components_of(version_id: int, ids: set[int], *, field: str) -> dict[int, Component]:
+    found = {c.pk: c for c in Component.objects.filter(version_id=version_id, pk__in=ids)} if ids else {}
+    unknown = sorted(ids - set(found))
+    if unknown:
+        message = _("Thành phần %(ids)s không thuộc thủ tục của hồ sơ.") % {"ids": ", ".join(map(str, unknown))}
+        raise InvalidInput(message, code="unknown_component", extra={"fields": {field: [message]}})
+    return found
+
+
+@dataclass(frozen=True)
+class PreparedDocument:
+    checked: CheckedFile
+    component: Component | None
+    is_original_scan: bool
+    kind: str = DocumentKind.COMPONENT
+
+
+def prepare(version, items: list[dict] | None, *, field: str = "documents") -> list[PreparedDocument]:
+    """Check a filing's documents — components of ``version``, every file, the dossier total — writing nothing.
+
+    Each item: ``{"file": …, "component_id": int | None, "is_original_scan": bool}``.
+    """
+    items = list(items or [])
+    ids = [component_id_from(item.get("component_id"), field=field) for item in items]
+    components = _components_of(version.pk, {i for i in ids if i is not None}, field=field)
+    checked = check_files([item.get("file") for item in items], field=field)
+    check_dossier_total(existing=0, added=checked, field=field)
+    return [
+        PreparedDocument(
+            checked=c, component=components.get(i) if i else None, is_original_scan=bool(item.get("is_original_scan"))
+        )
+        for c, i, item in zip(checked, ids, items, strict=True)
+    ]
+
+
+def require_components(version, prepared: list[PreparedDocument], *, field: str = "documents") -> None:
+    """Filing online: every mandatory component of the version must have at least one file."""
+    provided = {p.component.pk for p in prepared if p.component is not None}
+    missing = [c for c in version.components.filter(is_required=True).order_by("order", "id") if c.pk not in provided]
+    if missing:
+        names = [c.name for c in missing]
+        message = _("Hồ sơ còn thiếu thành phần bắt buộc: %(names)s.") % {"names": "; ".join(names)}
+        raise InvalidInput(
+            message,
+            code="missing_components",
+            extra={
+                "fields": {field: [_('Chưa có tệp cho "%(name)s".') % {"name": name} for name in names]},
+                "missing_components": [{"id": c.pk, "name": c.name} for c in missing],
+            },
+        )
+
+
+# --- Writing ---------------------------------------------------------------------------------------------
+
+
+@contextmanager
+def removed_on_failure() -> Iterator[list[str]]:
+    """Collects the names of files written to the private storage; deletes them if the block fails.
+
+    Used *outside* ``transaction.atomic()``: a failed commit is caught too.
+    """
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        storage = private_storage()
+        for name in written:
+            try:
+                storage.delete(name)
+            except Exception:  # pragma: no cover - the original error matters more
+                logger.exception("could not delete %s after a failed write", name)
+        raise
+
+
+def store(dossier: Dossier, prepared: list[PreparedDocument], *, actor, at, written: list[str]) -> list[Document]:
+    """Write the files and their rows (inside the caller's transaction)."""
+    documents = []
+    for item in prepared:
+        checked = item.checked
+        document = Document(
+            dossier=dossier,
+            kind=item.kind,
+            component=item.component,
+            original_name=checked.name,
+            content_type=checked.content_type,
+            size=checked.size,
+            sha256=checked.sha256,
+            is_original_scan=item.is_original_scan,
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+            uploaded_at=at,
+        )
+        # the key holds the digest, not the user's name: "dossiers/<id>/<ab>/<sha256>-component.pdf"
+        document.file.save(f"{item.kind}{EXTENSIONS[checked.content_type][0]}", checked.upload, save=False)
+        written.append(document.file.name)
+        document.save()
+        documents.append(document)
+    return documents
+
+
+def clean_paper_items(version, items: Any, *, field: str = "paper_components") -> list[dict]:
+    """Form 01's list of components received on paper: component (or other, with a name), original/copy, count."""
+    if items in (None, ""):
+        return []
+    if not isinstance(items, list) or len(items) > MAX_PAPER_ITEMS:
+        message = _("Danh sách giấy tờ nhận bản giấy không hợp lệ (tối đa %(n)d dòng).") % {"n": MAX_PAPER_ITEMS}
+        raise InvalidInput(message, extra={"fields": {field: [message]}})
+    ids = []
+    for item in items:
+        if not isinstance(item, dict):
+            message = _("Mỗi dòng phải có thành phần, tên, bản chính/bản sao và số lượng.")
+            raise InvalidInput(message, extra={"fields": {field: [message]}})
+        ids.append(component_id_from(item.get("component_id", item.get("component")), field=field))
+    components = _components_of(version.pk, {i for i in ids if i is not None}, field=field)
+    cleaned = []
+    for number, (item, component_id) in enumerate(zip(items, ids, strict=True), start=1):
+        component = components.get(component_id) if component_id else None
+        name = clean_text(item.get("name") or (component.name if component else ""), field=field, limit=500)
+        problem = None
+        if not name:
+            problem = _("hãy ghi tên giấy tờ.")
+        default_kind = component.copy_kind if component and component.copy_kind != CopyKind.EITHER else "original"
+        copy_kind = item.get("copy_kind") or default_kind
+        if copy_kind not in (CopyKind.ORIGINAL, CopyKind.COPY):
+            problem = _("bản chính (original) hoặc bản sao (copy).")
+        count = item.get("count", component.copies if component else 1)
+        if isinstance(count, bool) or not isinstance(count, int | str) or not str(count).strip().isdigit():
+            count = 0
+        count = int(count)
+        if not 1 <= count <= 99:
+            problem = _("số lượng từ 1 đến 99.")
+        if problem:
+            message = _("Dòng %(number)d: %(problem)s") % {"number": number, "problem": problem}
+            raise InvalidInput(message, extra={"fields": {field: [message]}})
+        cleaned.append({"component": component, "name": name, "copy_kind": str(copy_kind), "count": count})
+    return cleaned
+
+
+def store_paper(dossier: Dossier, cleaned: list[dict], *, actor, at) -> list[ReceivedComponent]:
+    return ReceivedComponent.objects.bulk_create(
+        [ReceivedComponent(dossier=dossier, received_by=actor, received_at=at, **item) for item in cleaned]
+    )
+
+
+# --- Services --------------------------------------------------------------------------------------------
+
+
+def _authorise_upload(access, dossier: Dossier | None, kind: str, expected_version: int | None) -> None:
+    """Scope (404), version (409), role (403), state (409) — the order of ``services._begin``."""
+    if dossier is None or not can_see(access, dossier):
+        raise OutOfScope()
+    if expected_version is not None and expected_version != dossier.version:
+        raise StaleVersion(
+            _("Hồ sơ đã được cập nhật bởi người khác (phiên bản %(current)d); vui lòng tải lại.")
+            % {"current": dossier.version},
+            extra={"version": dossier.version},
+        )
+    held = roles_on(access, dossier)
+    states = [UPLOADS[(role, kind)] for role in held if (role, kind) in UPLOADS]
+    if not states:
+        raise Forbidden(_("Bạn không có quyền tải tài liệu lên hồ sơ này."))
+    if State(dossier.state) not in frozenset().union(*states):
+        raise ClosedToDocuments(
+            _('Không thể tải tài liệu lên khi hồ sơ đang ở trạng thái "%(state)s".')
+            % {"state": dossier.get_state_display()},
+            extra={"state": dossier.state},
+        )
+
+
+def document_upload(
+    *,
+    dossier_id: int,
+    actor,
+    file: Any,
+    component_id: int | None = None,
+    is_original_scan: bool = False,
+    kind: str = DocumentKind.COMPONENT,
+    expected_version: int | None = None,
+) -> Document:
+    """Add one file: a component (the applicant while filed or asked to supplement; reception while the dossier is
+    at the centre or being processed) or the result (handler or leader of the processing unit, processing or
+    result ready). The dossier is locked, so its total size cannot be exceeded by two uploads at once."""
+    if kind not in DocumentKind.values:
+        message = _("Loại tài liệu phải là component hoặc result.")
+        raise InvalidInput(message, extra={"fields": {"kind": [message]}})
+    component_id = component_id_from(component_id, field="component")
+    if kind == DocumentKind.RESULT and component_id is not None:
+        message = _("Kết quả giải quyết không gắn với thành phần hồ sơ.")
+        raise InvalidInput(message, extra={"fields": {"component": [message]}})
+    access = access_for(actor)
+    # unlocked first: someone who may not upload learns nothing more and costs no parsing
+    _authorise_upload(access, Dossier.objects.filter(pk=dossier_id).first(), kind, expected_version)
+    checked = check_files([file], field="file")[0]
+    with removed_on_failure() as written, transaction.atomic():
+        dossier = Dossier.objects.select_for_update().filter(pk=dossier_id).first()
+        _authorise_upload(access, dossier, kind, expected_version)
+        components = _components_of(dossier.procedure_version_id, {component_id} - {None}, field="component")
+        existing = Document.objects.filter(dossier=dossier).aggregate(total=Sum("size"))["total"] or 0
+        check_dossier_total(existing=existing, added=[checked], field="file")
+        prepared = PreparedDocument(
+            checked=checked,
+            component=components.get(component_id) if component_id else None,
+            is_original_scan=bool(is_original_scan),
+            kind=kind,
+        )
+        (document,) = store(dossier, [prepared], actor=actor, at=_now(), written=written)
+    return document
+
+
+@transaction.atomic
+def documents_mark_received_on_paper(
+    *, dossier_id: int, actor, items: list[dict], expected_version: int | None = None
+) -> list[ReceivedComponent]:
+    """Reception records the components received on paper at the counter, with original/copy and count (form 01)."""
+    access = access_for(actor)
+    dossier = Dossier.objects.select_for_update().select_related("procedure_version").filter(pk=dossier_id).first()
+    if dossier is None or not can_see(access, dossier):
+        raise OutOfScope()
+    if expected_version is not None and expected_version != dossier.version:
+        raise StaleVersion(
+            _("Hồ sơ đã được cập nhật bởi người khác (phiên bản %(current)d); vui lòng tải lại.")
+            % {"current": dossier.version},
+            extra={"version": dossier.version},
+        )
+    if Role.RECEPTION not in roles_on(access, dossier):
+        raise Forbidden(_("Chỉ cán bộ tiếp nhận của trung tâm nhận hồ sơ mới ghi nhận giấy tờ bản giấy."))
+    if State(dossier.state) not in PAPER_STATES:
+        raise ClosedToDocuments(
+            _('Không thể ghi nhận giấy tờ khi hồ sơ đang ở trạng thái "%(state)s".')
+            % {"state": dossier.get_state_display()},
+            extra={"state": dossier.state},
+        )
+    cleaned = clean_paper_items(dossier.procedure_version, items, field="items")
+    if not cleaned:
+        message = _("Hãy liệt kê các giấy tờ đã nhận.")
+        raise InvalidInput(message, extra={"fields": {"items": [message]}})
+    return store_paper(dossier, cleaned, actor=actor, at=_now())
+
+
+def document_download(*, document_id: int, actor, dossier_id: int | None = None) -> tuple[Document, File]:
+    """Open a document for someone who may see its dossier (404 otherwise, like an unknown one); record it."""
+    access = access_for(actor)
+    document = Document.objects.select_related("dossier").filter(pk=document_id).first()
+    if (
+        document is None
+        or (dossier_id is not None and document.dossier_id != dossier_id)
+        or not can_see(access, document.dossier)
+    ):
+        raise OutOfScope()
+    try:
+        handle = document.file.storage.open(document.file.name, "rb")
+    except OSError:
+        logger.error("document %s: file %s missing from the private storage", document.pk, document.file.name)
+        raise NotFound(_("Tệp không còn trong kho lưu trữ."), code="file_missing") from None
+    DocumentDownload.objects.create(document=document, user=actor if getattr(actor, "pk", None) else None, at=_now())
+    return document, handle

@@ -1,0 +1,63 @@
+"""Slips as printable HTML (Django templates, A4 print stylesheet) and PDF (WeasyPrint), with a QR code (segno).
+
+The QR code is an inline SVG data URI: nothing is fetched while rendering (the PDF renderer may only read
+``data:`` URIs), so a slip renders the same offline and cannot be made to request anything.
+"""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+import segno
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy
+
+from dossiers.models import Dossier
+from dossiers.slips.context import FORMS, slip_context
+from portal.common.errors import ServiceUnavailable
+
+logger = logging.getLogger(__name__)
+
+
+class PdfUnavailable(ServiceUnavailable):
+    code = "pdf_unavailable"
+    default_detail = gettext_lazy("Chưa tạo được bản PDF của phiếu (máy chủ thiếu thư viện Pango); hãy dùng bản HTML.")
+
+
+def qr_data_uri(text: str) -> str:
+    """The QR code of ``text`` as an SVG data URI, sized by the stylesheet (4-module quiet zone included)."""
+    return segno.make(text, error="m", micro=False).svg_data_uri(border=4, omitsize=True)
+
+
+def slip_filename(dossier: Dossier, form_number: str, extension: str) -> str:
+    code = (dossier.code or dossier.reference).replace("/", "-")
+    return f"mau-{form_number}-{FORMS[form_number].slug}-{code}.{extension}"
+
+
+def render_html(dossier: Dossier, form_number: str, *, screen: bool = False) -> str:
+    """The slip as a standalone HTML page. ``screen`` adds a print button (not in the PDF)."""
+    context = slip_context(dossier, form_number)
+    context["qr"] = qr_data_uri(context["lookup_url"])
+    context["screen"] = screen
+    return render_to_string(context["form"].template, context)
+
+
+@lru_cache(maxsize=1)
+def _weasyprint():
+    try:
+        import weasyprint
+    except OSError as exc:  # Pango (libpango-1.0, libpangoft2-1.0) is not installed
+        logger.error("WeasyPrint cannot load Pango: %s", exc)
+        raise PdfUnavailable() from exc
+    return weasyprint
+
+
+def render_pdf(dossier: Dossier, form_number: str) -> bytes:
+    """The slip as PDF bytes (fonts embedded: DejaVu Sans covers Vietnamese)."""
+    html = render_html(dossier, form_number)
+    weasyprint = _weasyprint()
+    fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
+    document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)
+    return document.write_pdf()

@@ -1,0 +1,370 @@
+"""``manage.py seed_demo``: the living demo (played through the real services) and the bulk generator.
+
+The planner and the working-time arithmetic of the bulk generator are pure and tested without a database; the demo
+is seeded once per test on the real map and catalogue (rolled back afterwards).
+"""
+
+from __future__ import annotations
+
+import random
+from collections import Counter, defaultdict
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from io import StringIO
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.db import connection
+
+from communes.models import ReferenceDataLoad, ServiceCentre
+from dossiers import deadlines, services
+from dossiers.demo.bulk import Timeline, demo_bulk
+from dossiers.demo.people import CITIZENS, PASSWORD, STAFF, usernames
+from dossiers.demo.plan import MUST_HAVE, Procedure, Route, assign_codes, demo_plan
+from dossiers.demo.seed import plan_for
+from dossiers.models import (
+    AuditEvent,
+    ControlSlipRow,
+    DailySequence,
+    Document,
+    DocumentKind,
+    Dossier,
+    Pause,
+    ReceivedComponent,
+)
+from dossiers.workflow import FINISHED_STATES, NATIONAL_STATUS, Action, State
+from portal.accounts.models import Membership, StaffRole, User
+from procedures.calendar import working_calendar
+from procedures.worktime import WorkingCalendar
+
+ANCHOR = date(2026, 3, 2)  # a Monday two weeks after Tết 2026: the 90-day window crosses the Tết holidays
+CALENDAR = WorkingCalendar()
+
+# --- The plan: a pure function of the seed ---------------------------------------------------------------
+
+BIRTH = Procedure("1.001193", Decimal(1), "working_days", 0, True, True, True, ("Tờ khai", "Giấy chứng sinh"), 5)
+COPY = Procedure("2.000815", Decimal(1), "working_days", 2000, True, True, True, ("Bản chính",), 3)
+LAND = Procedure("1.012753", Decimal(20), "working_days", 0, True, True, True, ("Đơn đăng ký",), 1)
+POOR = Procedure("1.011607", Decimal(15), "days", 0, False, True, True, ("Giấy đề nghị",), 1)
+ROUTES = [
+    Route(
+        key="phuong-viet-tri",
+        centre_key="commune-07900",
+        agency_code="079.00.00.H25",
+        reception="reception",
+        unit_key="ubnd-07900",
+        handler="handler",
+        leader="leader",
+        level="commune",
+        commune_code=None,
+        weight=3,
+        citizens=("citizen-1", "citizen-2"),
+        procedures=(BIRTH, COPY, LAND, POOR),
+    ),
+    Route(
+        key="xa-pa-co",
+        centre_key="commune-05212",
+        agency_code="052.12.00.H25",
+        reception="reception-2",
+        unit_key="ubnd-05212",
+        handler="handler-2",
+        leader="leader-2",
+        level="commune",
+        commune_code=None,
+        weight=1,
+        citizens=("citizen-2",),
+        former_province="hoa_binh",
+        highland=True,
+        procedures=(BIRTH, COPY),
+    ),
+]
+CITIZEN_DATA = {
+    "citizen-1": {"kind": "person", "name": "Nguyễn Thị Hoa", "id_number": "025188004512", "phone": "0912345601"},
+    "citizen-2": {"kind": "person", "name": "Giàng A Tủa", "id_number": "017201003390", "phone": "0372554604"},
+}
+COUNTER_ACTIONS = set(Action) - {Action.FILE, Action.WITHDRAW, Action.RATE}
+
+
+def _plan(seed: int, count: int = 60):
+    return demo_plan(seed=seed, count=count, anchor_day=ANCHOR, calendar=CALENDAR, routes=ROUTES, citizens=CITIZEN_DATA)
+
+
+def _shape(plans) -> list:
+    return [
+        (p.route, p.procedure, p.channel, p.citizen, p.state, p.code, [(s.action, s.at, s.actor) for s in p.steps])
+        for p in plans
+    ]
+
+
+def test_the_plan_is_a_pure_function_of_the_seed():
+    first, again, other = _plan(7), _plan(7), _plan(8)
+    for plans in (first, again, other):
+        assign_codes(plans, {route.key: route.agency_code for route in ROUTES})
+    assert _shape(first) == _shape(again)
+    assert _shape(first) != _shape(other)
+
+
+def test_the_plan_covers_every_state_and_every_case_first():
+    plans = _plan(2026, count=len(MUST_HAVE))
+    assert [p.scenario for p in plans] == MUST_HAVE
+    assert {p.state for p in plans} == set(State)
+    assert {p.channel for p in plans} == {"online", "direct", "post"}
+
+
+def test_every_step_happens_in_order_before_the_anchor_and_counter_work_inside_sessions():
+    plans = _plan(3, count=200)
+    anchor = datetime.combine(ANCHOR, time(0, 0), tzinfo=CALENDAR.tz)
+    window_start = anchor - timedelta(days=95)
+    for plan in plans:
+        moments = [step.at for step in plan.steps]
+        assert moments == sorted(moments) and len(set(moments)) == len(moments), plan
+        assert window_start <= moments[0] and moments[-1] < anchor, plan
+        for step in plan.steps:
+            if step.action in COUNTER_ACTIONS:
+                local = CALENDAR.localize(step.at)
+                assert CALENDAR.is_working_day(local.date()), (plan.number, step)
+                assert any(start <= local.time() <= end for start, end in CALENDAR.sessions), (plan.number, step)
+        if plan.state in (State.FILED, State.REFUSED) or Action.WITHDRAW in [s.action for s in plan.steps]:
+            assert plan.citizen, "a filing online, a withdrawal and a rating need the applicant's account"
+
+
+def test_planned_codes_are_gap_free_per_centre_and_day_in_time_order():
+    plans = _plan(4, count=150)
+    assign_codes(plans, {route.key: route.agency_code for route in ROUTES})
+    by_day = defaultdict(list)
+    for plan in plans:
+        if plan.code:
+            agency, day, number = plan.code.rsplit("-", 2)
+            by_day[(agency, day)].append((plan.received_at, int(number)))
+    assert by_day
+    for numbers in by_day.values():
+        numbers.sort()
+        assert [n for _, n in numbers] == list(range(1, len(numbers) + 1))
+
+
+# --- The bulk generator's working time is the calendar's -------------------------------------------------
+
+
+def test_the_timeline_adds_working_time_exactly_as_the_calendar_does():
+    timeline = Timeline(CALENDAR, date(2025, 12, 1), date(2026, 12, 31))
+    rng = random.Random(1)
+    length = timeline.length
+    for _ in range(3000):
+        start = int(rng.random() * 200 * length)
+        seconds = rng.choice([0, 1, 3600, 4 * 3600, 4 * 3600 + 1800, 8 * 3600, 24 * 3600, 15 * 8 * 3600])
+        seconds += rng.choice([0, 0, rng.randint(1, 7200)])
+        if seconds == 0:
+            continue
+        moment = timeline.moment(start)
+        assert timeline.text(start) == moment.isoformat(sep=" ")
+        expected = CALENDAR.add_working_hours(moment, Decimal(seconds) / 3600)
+        due = start + seconds
+        assert timeline.due_moment(due) == expected, (moment, seconds)
+        assert timeline.text_due(due) == expected.isoformat(sep=" ")
+        assert timeline.from_due_moment(expected) == due
+        session_start = CALENDAR.session_start_containing(expected)
+        assert timeline.moment(timeline.session_start_of_due(due)) == session_start
+        later = start + rng.randint(0, 10 * length)
+        assert CALENDAR.working_time_between(timeline.moment(start), timeline.moment(later)) == timedelta(
+            seconds=later - start
+        )
+
+
+# --- The living demo, through the real services ----------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(communes_loaded):
+    from procedures.services import catalogue_file, catalogue_load
+
+    catalogue_load(path=catalogue_file())
+
+
+@pytest.fixture
+def private_dir(settings, tmp_path) -> Path:
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+    }
+    return location
+
+
+def _rows() -> dict[str, int]:
+    return {
+        model.__name__: model.objects.count()
+        for model in (Dossier, AuditEvent, ControlSlipRow, Pause, Document, ReceivedComponent, User, Membership)
+    }
+
+
+def _seed(*extra: str) -> str:
+    out = StringIO()
+    call_command("seed_demo", "--count=60", "--seed=11", f"--anchor={ANCHOR}", "--no-progress", *extra, stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_has_every_state_pauses_late_and_early_ratings_documents_and_is_idempotent(catalogue, private_dir):
+    planned, _routes = plan_for(seed=11, count=60, anchor_day=ANCHOR)
+    output = _seed()
+
+    for name in usernames():
+        assert name in output
+    assert PASSWORD in output
+    dossiers = list(Dossier.objects.all())
+    assert len(dossiers) == 60
+    # the database holds exactly the planned dossiers: same codes, states and reception moments
+    key = lambda item: (item[0] or "", item[1], item[2] or datetime.min.replace(tzinfo=CALENDAR.tz))  # noqa: E731
+    assert sorted(((d.code, d.state, d.received_at) for d in dossiers), key=key) == sorted(
+        ((p.code, p.state.value, p.received_at) for p in planned), key=key
+    )
+    assert {d.state for d in dossiers} == {s.value for s in State}
+    assert {d.channel for d in dossiers} == {"online", "direct", "post"}
+    assert {d.timeliness for d in dossiers} >= {"early", "on_time", "late"}
+    assert any(d.supplement_count >= 2 and d.timeliness == "late" for d in dossiers)
+    assert any(d.extension_count == 1 for d in dossiers)
+    assert any(d.rating for d in dossiers) and any(d.paid_at for d in dossiers)
+    assert Pause.objects.filter(ended_at__isnull=True).count() == sum(
+        d.state == State.SUPPLEMENT_REQUESTED for d in dossiers
+    )
+    assert Pause.objects.filter(ended_at__isnull=False).exists()
+    # each dossier met its planned timeliness
+    by_code = {d.code: d for d in dossiers if d.code}
+    for plan in planned:
+        if plan.scenario.timeliness and plan.state in (State.RESULT_READY, State.RETURNED):
+            assert by_code[plan.code].timeliness == plan.scenario.timeliness, plan
+    # what is stored is what the history says (the services computed it)
+    calendar = working_calendar()
+    for dossier in dossiers:
+        events = [(e.action, e.at) for e in dossier.events.order_by("at", "id")]
+        version = dossier.procedure_version
+        replayed = deadlines.replay(calendar, events, time_value=version.time_value, time_unit=version.time_unit)
+        assert (replayed.due_at, replayed.timeliness) == (dossier.due_at, dossier.timeliness), dossier.code
+        assert dossier.status_code == NATIONAL_STATUS[State(dossier.state)]
+    # documents: scans of online filings and supplements, digitised results, paper received at the counter
+    assert Document.objects.filter(kind=DocumentKind.COMPONENT).exists()
+    assert Document.objects.filter(kind=DocumentKind.RESULT).exists()
+    assert ReceivedComponent.objects.exists()
+    stored = [p for p in private_dir.rglob("*") if p.is_file()]
+    assert len(stored) == Document.objects.count()
+    assert all(p.read_bytes().startswith(b"%PDF-") for p in stored)
+
+    before = _rows()
+    again = _seed()
+    assert "already there" in again
+    assert _rows() == before
+    assert ReferenceDataLoad.objects.get(name="demo").source_version == "seed=11;n=60"
+
+
+def test_the_demo_accounts_hold_the_roles_of_the_brief(catalogue, private_dir):
+    from dossiers.demo.people import demo_accounts_ensure
+
+    users = demo_accounts_ensure()
+    assert demo_accounts_ensure().keys() == users.keys()  # a second call creates nothing
+    assert Membership.objects.filter(user__username__startswith="demo-").count() == len(STAFF)
+    held = defaultdict(set)
+    demo_roles = Membership.objects.filter(user__username__startswith="demo-")
+    for role, centre, unit in demo_roles.values_list("role", "centre__key", "processing_unit__key"):
+        held[centre or unit or "province"].add(role)
+    regions = dict(ServiceCentre.objects.filter(kind="commune").values_list("key", "former_province"))
+    reception_regions = {regions[key] for key, roles in held.items() if key in regions and "reception" in roles}
+    assert reception_regions == {"phu_tho", "hoa_binh", "vinh_phuc"}
+    assert "reception" in held["branch-viet-tri"]
+    for unit in ("so-tu-phap", "so-xay-dung", "ubnd-07900", "ubnd-05212", "ubnd-08911"):
+        assert held[unit] == {StaffRole.HANDLER, StaffRole.LEADER}, unit
+    assert held["province"] == {StaffRole.PROVINCE, StaffRole.ADMIN}
+    assert users["demo-admin"].is_superuser and users["demo-admin"].is_staff
+    assert users["demo-admin"].check_password(PASSWORD)
+    for citizen in CITIZENS:
+        user = users[citizen.username]
+        assert services.clean_id_number(user.id_number) == citizen.id_number
+        assert services.clean_phone(user.phone) == citizen.phone
+        assert user.check_password(PASSWORD)
+
+
+def test_the_readme_lists_the_demo_log_ins():
+    readme = (Path(settings.BASE_DIR) / "README.md").read_text()
+    for name in usernames():
+        assert f"`{name}`" in readme or name in readme, name
+    assert PASSWORD in readme
+
+
+# --- Bulk mode ---------------------------------------------------------------------------------------------
+
+
+def _check_bulk(result, count: int) -> None:
+    dossiers = list(Dossier.objects.filter(pk__gte=result.first_id).select_related("procedure_version"))
+    assert len(dossiers) == count
+    codes = [d.code for d in dossiers if d.code]
+    assert len(codes) == len(set(codes))
+    numbers = defaultdict(list)
+    for d in dossiers:
+        if d.code:
+            numbers[(d.reception_centre_id, d.received_at.astimezone(CALENDAR.tz).date())].append(
+                (d.received_at, d.pk, int(d.code.rsplit("-", 1)[1]))
+            )
+        assert d.status_code == NATIONAL_STATUS[State(d.state)]
+        assert (d.code is None) == (d.state in (State.FILED, State.REFUSED))
+        assert (d.finished_at is not None) == (State(d.state) in FINISHED_STATES), d.pk
+        assert bool(d.timeliness) == (d.state in (State.STOPPED, State.RESULT_READY, State.RETURNED))
+    sequences = {(s.centre_id, s.day): s.last for s in DailySequence.objects.all()}
+    for key, items in numbers.items():
+        items.sort()
+        assert [n for *_, n in items] == list(range(1, len(items) + 1)), key  # gap-free, in reception order
+        assert sequences[key] == len(items)
+    calendar = working_calendar()
+    checked = 0
+    for d in dossiers:
+        version = d.procedure_version
+        if d.received_at and d.supplement_count == 0:
+            assert d.due_at == deadlines.appointment(
+                calendar, d.received_at, time_value=version.time_value, time_unit=version.time_unit
+            ), d.pk
+            checked += 1
+        if d.timeliness:
+            assert d.timeliness == deadlines.classify(calendar, d.finished_at, d.due_at, d.supplement_count), d.pk
+    assert checked > count // 2
+    events = Counter(AuditEvent.objects.filter(dossier__in=dossiers).values_list("dossier_id", flat=True))
+    assert len(events) == count and set(events.values()) == {1}
+    state_of = {d.pk: d.state for d in dossiers}
+    for dossier_id, to_state in AuditEvent.objects.filter(dossier__in=dossiers).values_list("dossier_id", "to_state"):
+        assert to_state == state_of[dossier_id]
+    paused = {d.pk for d in dossiers if d.state == State.SUPPLEMENT_REQUESTED}
+    open_pauses = Pause.objects.filter(dossier__in=dossiers, ended_at__isnull=True)
+    assert set(open_pauses.values_list("dossier_id", flat=True)) == paused
+    states = Counter(d.state for d in dossiers)
+    assert states[State.RETURNED] > count / 2 and len(states) >= 8
+    assert len({d.reception_centre_id for d in dossiers}) > 100
+
+
+def test_bulk_mode_writes_consistent_dossiers_and_is_idempotent(catalogue):
+    result = demo_bulk(count=2000, seed=5, anchor_day=ANCHOR, days=200)
+    assert not result.skipped and result.events == 2000
+    _check_bulk(result, 2000)
+    out = StringIO()  # the command, run again with the same seed and count, finds its marker
+    call_command("seed_demo", "--dossiers=2000", "--seed=5", f"--anchor={ANCHOR}", "--days=200", stdout=out)
+    assert "already there" in out.getvalue()
+    assert Dossier.objects.count() == 2000
+
+
+def _schema(tables: list[str]) -> list:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY indexname", [tables])
+        indexes = [row[0] for row in cursor.fetchall()]
+        cursor.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) "
+            "ORDER BY conname",
+            [tables],
+        )
+        return indexes + cursor.fetchall()
+
+
+@pytest.mark.postgres
+def test_bulk_mode_on_postgres_copies_and_rebuilds_the_indexes_in_its_transaction(catalogue):
+    tables = [Dossier._meta.db_table, AuditEvent._meta.db_table]
+    schema = _schema(tables)
+    result = demo_bulk(count=2000, seed=6, anchor_day=ANCHOR, days=200, rebuild_indexes=True)
+    assert result.rebuilt_indexes > 30
+    assert _schema(tables) == schema  # the same indexes and constraints, rebuilt
+    _check_bulk(result, 2000)

@@ -1,0 +1,66 @@
+"""Query parameters of ``GET /api/procedures/``: parsed and validated here, applied by the selectors.
+
+The conditions themselves live in ``procedures.selectors.catalogue_filter_q`` so that the facet counts can apply
+"every filter but one"; this FilterSet gives the parameters their validation (a bad value is a 400) and their
+OpenAPI description.
+"""
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from procedures import selectors
+from procedures.models import Level, OnlineLevel, Source
+from procedures.search import MAX_QUERY_LENGTH
+
+CHANNEL_CHOICES = [
+    ("direct", _("Trực tiếp")),
+    ("online", _("Trực tuyến")),
+    ("post", _("Qua bưu chính")),
+]
+FEE_CHOICES = [
+    ("free", _("Không mất phí")),
+    ("paid", _("Có phí, lệ phí")),
+]
+
+
+class ProcedureFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_noop",
+        max_length=MAX_QUERY_LENGTH,
+        label=_("Tên hoặc mã thủ tục, có hoặc không dấu"),
+    )
+    level = django_filters.ChoiceFilter(choices=Level.choices, method="filter_catalogue", label=_("Cấp thực hiện"))
+    field = django_filters.CharFilter(method="filter_catalogue", max_length=120, label=_("Lĩnh vực (mã)"))
+    processing_unit = django_filters.CharFilter(
+        method="filter_catalogue", max_length=60, label=_("Cơ quan giải quyết (khóa)")
+    )
+    online_level = django_filters.ChoiceFilter(
+        choices=OnlineLevel.choices, method="filter_catalogue", label=_("Mức độ trực tuyến")
+    )
+    channel = django_filters.ChoiceFilter(choices=CHANNEL_CHOICES, method="filter_catalogue", label=_("Cách nộp"))
+    fee = django_filters.ChoiceFilter(choices=FEE_CHOICES, method="filter_catalogue", label=_("Phí, lệ phí"))
+    applied = django_filters.BooleanFilter(method="filter_catalogue", label=_("Có phát sinh hồ sơ"))
+    source = django_filters.ChoiceFilter(choices=Source.choices, method="filter_catalogue", label=_("Nguồn dữ liệu"))
+
+    FILTERS = ("level", "field", "processing_unit", "online_level", "channel", "fee", "applied", "source")
+
+    def get_form_class(self):
+        # The fields are static (no per-request querysets): build the form class once, not on every request.
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
+    def filter_noop(self, queryset, name, value):
+        return queryset  # the search itself is run by procedures.selectors.procedure_search
+
+    def filter_catalogue(self, queryset, name, value):
+        return queryset.filter(selectors.catalogue_filter_q(name, value))
+
+    def catalogue_filters(self) -> dict:
+        """The filters that were given, as ``{name: value}`` (call after ``is_valid()``)."""
+        data = self.form.cleaned_data
+        return {name: data[name] for name in self.FILTERS if data.get(name) not in (None, "")}
+
+    def query(self) -> str:
+        return self.form.cleaned_data.get("q") or ""

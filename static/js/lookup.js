@@ -1,0 +1,83 @@
+/* The lookup page without a reload: ask GET /api/lookup/ and fill the same markup the server renders.
+   Without JavaScript (or fetch) the form simply posts to the page. No framework, no dependencies. */
+(function () {
+  "use strict";
+  var form = document.getElementById("lookup-form");
+  if (!form || !window.fetch || !window.URLSearchParams) return;
+  var message = document.getElementById("lookup-message");
+  var result = document.getElementById("lookup-result");
+  var button = form.querySelector("button[type=submit]");
+
+  function pick(data, path) {
+    return path.split(".").reduce(function (value, key) { return value == null ? value : value[key]; }, data);
+  }
+
+  function moment(iso) {  // the API answers in Asia/Ho_Chi_Minh: "2026-03-05T09:00:00+07:00" -> "09:00, 05/03/2026"
+    var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
+    return m ? m[4] + ":" + m[5] + ", " + m[3] + "/" + m[2] + "/" + m[1] : "—";
+  }
+
+  function showErrors(fields) {
+    fields = fields || {};
+    form.querySelectorAll("[data-error-for]").forEach(function (slot) {
+      var names = slot.getAttribute("data-error-for").split(" ");
+      var messages = [];
+      names.forEach(function (name) {
+        (fields[name] || []).forEach(function (text) { if (messages.indexOf(text) < 0) messages.push(text); });
+        var input = form.elements[name];
+        if (fields[name]) input.setAttribute("aria-invalid", "true"); else input.removeAttribute("aria-invalid");
+      });
+      slot.textContent = messages.join(" ");
+      slot.hidden = messages.length === 0;
+    });
+  }
+
+  function fail(text) {
+    result.hidden = true;
+    message.textContent = text;
+    message.hidden = false;
+  }
+
+  function show(data) {
+    message.hidden = true;
+    result.querySelectorAll("[data-field]").forEach(function (el) {
+      var value = pick(data, el.getAttribute("data-field"));
+      if (el.getAttribute("data-kind") === "datetime") el.textContent = moment(value);
+      else el.textContent = value == null || value === "" ? "—" : String(value);
+    });
+    result.querySelectorAll("[data-optional]").forEach(function (el) {
+      el.hidden = !pick(data, el.getAttribute("data-optional"));
+    });
+    result.hidden = false;
+    result.focus();
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var params = new URLSearchParams();
+    ["code", "id_number", "phone"].forEach(function (name) {
+      var value = form.elements[name].value.trim();
+      if (value) params.set(name, value);
+    });
+    button.disabled = true;
+    form.setAttribute("aria-busy", "true");
+    fetch(form.getAttribute("data-api") + "?" + params.toString(), {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+      cache: "no-store"
+    })
+      .then(function (response) {
+        return response.json().then(function (body) { return { status: response.status, body: body }; });
+      })
+      .then(function (answer) {
+        showErrors(answer.body.fields);
+        if (answer.status === 200) show(answer.body);
+        else fail(answer.body.detail || form.getAttribute("data-error-network"));
+      })
+      .catch(function () { fail(form.getAttribute("data-error-network")); })
+      .then(function () {
+        button.disabled = false;
+        form.removeAttribute("aria-busy");
+      });
+  });
+})();
