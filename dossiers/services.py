@@ -365,6 +365,32 @@ def _version_for_filing(procedure_code: Any, on) -> Any:
     return version
 
 
+def _new_dossier(version, person: Applicant, *, channel: str, places: tuple, at: datetime, filed_by=None) -> Dossier:
+    """An unsaved dossier pinned to ``version``, with its applicant and its three places."""
+    reception, return_centre, unit = places
+    return Dossier(
+        reference=_reference(),
+        procedure_version=version,
+        procedure=version.procedure,
+        field=version.field,
+        level=version.level,
+        channel=channel,
+        applicant_kind=person.kind,
+        applicant_name=person.name,
+        applicant_id_number=person.id_number,
+        applicant_phone=person.phone,
+        applicant_email=person.email,
+        applicant_address=person.address,
+        organisation_name=person.organisation_name,
+        filed_by=filed_by,
+        reception_centre=reception,
+        return_centre=return_centre,
+        processing_unit=unit,
+        filed_at=at,
+        fee_vnd=version.fee_vnd,
+    )
+
+
 def dossier_file(
     *,
     actor,
@@ -409,26 +435,8 @@ def dossier_file(
         docs.require_components(version, prepared)
     try:
         with docs.removed_on_failure() as written, transaction.atomic():
-            dossier = Dossier(
-                reference=_reference(),
-                procedure_version=version,
-                procedure=version.procedure,
-                field=version.field,
-                level=version.level,
-                channel=channel,
-                applicant_kind=person.kind,
-                applicant_name=person.name,
-                applicant_id_number=person.id_number,
-                applicant_phone=person.phone,
-                applicant_email=person.email,
-                applicant_address=person.address,
-                organisation_name=person.organisation_name,
-                filed_by=actor,
-                reception_centre=reception,
-                return_centre=return_centre,
-                processing_unit=unit,
-                filed_at=now,
-                fee_vnd=version.fee_vnd,
+            dossier = _new_dossier(
+                version, person, channel=channel, places=(reception, return_centre, unit), at=now, filed_by=actor
             )
             dossier.set_state(State.FILED)
             dossier.save()
@@ -503,26 +511,7 @@ def dossier_receive_at_counter(
     paper = docs.clean_paper_items(version, paper_components)
     prepared = docs.prepare(version, documents)
     with docs.removed_on_failure() as written, transaction.atomic():
-        dossier = Dossier(
-            reference=_reference(),
-            procedure_version=version,
-            procedure=version.procedure,
-            field=version.field,
-            level=version.level,
-            channel=channel,
-            applicant_kind=person.kind,
-            applicant_name=person.name,
-            applicant_id_number=person.id_number,
-            applicant_phone=person.phone,
-            applicant_email=person.email,
-            applicant_address=person.address,
-            organisation_name=person.organisation_name,
-            reception_centre=reception,
-            return_centre=return_centre,
-            processing_unit=unit,
-            filed_at=now,
-            fee_vnd=version.fee_vnd,
-        )
+        dossier = _new_dossier(version, person, channel=channel, places=(reception, return_centre, unit), at=now)
         dossier.set_state(State.RECEIVED)
         _receive(dossier, at=now)
         dossier.save()
