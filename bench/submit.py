@@ -37,7 +37,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -49,6 +48,8 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from serving import free_port, wait_ready  # bench/serving.py (the script's own folder is on sys.path)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_submit"
@@ -193,12 +194,6 @@ def create_fixtures(*, clients: int, centres: int) -> None:
 # --- Serving ------------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.Popen:
     gunicorn = str(Path(sys.executable).parent / "gunicorn")
     return subprocess.Popen(
@@ -218,21 +213,6 @@ def start_gunicorn(env: dict[str, str], port: int, workers: int) -> subprocess.P
         env=env,
         start_new_session=True,
     )
-
-
-def wait_ready(url: str, process: subprocess.Popen, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            sys.exit(f"gunicorn exited with {process.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
-                if response.status == 200:
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        time.sleep(0.3)
-    sys.exit(f"gunicorn did not answer {url} in {timeout:.0f} s")
 
 
 def stop(process: subprocess.Popen) -> None:
