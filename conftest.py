@@ -130,6 +130,17 @@ def communes_loaded(db):
     return Commune.objects.all()
 
 
+TTHC_DATA = ROOT.parent / "shared" / "data" / "tthc"
+
+
+@pytest.fixture(scope="session")
+def tthc_data_dir() -> Path:
+    """The real national TTHC files (``../shared/data/tthc``, beside the clone in CI)."""
+    if not (TTHC_DATA / "details").is_dir():
+        missing(f"the real TTHC files are not at {TTHC_DATA}")
+    return TTHC_DATA
+
+
 @pytest.fixture(scope="session")
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)

@@ -35,7 +35,12 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
-from serving import free_port, wait_ready  # bench/serving.py (the script's own folder is on sys.path)
+from serving import (  # bench/serving.py (the script's own folder is on sys.path)
+    ensure_database,
+    free_port,
+    manage,
+    wait_ready,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench"
@@ -86,30 +91,6 @@ def bench_env(database_url: str, redis_url: str) -> dict[str, str]:
     }
 
 
-def ensure_database(database_url: str, *, recreate: bool = False) -> None:
-    import psycopg2
-
-    parts = urllib.parse.urlsplit(database_url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=urllib.parse.unquote(parts.username or "postgres"),
-        password=urllib.parse.unquote(parts.password or "") or None,
-        dbname="postgres",
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        if recreate:
-            print(f"dropping database {name}")
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            print(f"creating database {name}")
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
 def analyze(database_url: str) -> None:
     """Fresh planner statistics, as autovacuum would have them on a database in service."""
     import psycopg2
@@ -119,10 +100,6 @@ def analyze(database_url: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     connection.close()
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
 def prepare(env: dict[str, str], *, synthetic: bool) -> None:

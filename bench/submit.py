@@ -49,7 +49,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from serving import free_port, wait_ready  # bench/serving.py (the script's own folder is on sys.path)
+from serving import (  # bench/serving.py (the script's own folder is on sys.path)
+    connect,
+    ensure_database,
+    free_port,
+    manage,
+    wait_ready,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_submit"
@@ -78,38 +84,6 @@ def bench_env(database_url: str, redis_url: str) -> dict[str, str]:
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }
-
-
-def connect(database_url: str, dbname: str | None = None):
-    import psycopg2
-
-    parts = urllib.parse.urlsplit(database_url)
-    return psycopg2.connect(
-        host=parts.hostname or "127.0.0.1",
-        port=parts.port or 5432,
-        user=urllib.parse.unquote(parts.username or "postgres"),
-        password=urllib.parse.unquote(parts.password or "") or None,
-        dbname=dbname or parts.path.lstrip("/"),
-    )
-
-
-def ensure_database(database_url: str, *, recreate: bool = False) -> None:
-    name = urllib.parse.urlsplit(database_url).path.lstrip("/")
-    admin = connect(database_url, dbname="postgres")
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        if recreate:
-            print(f"dropping database {name}")
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            print(f"creating database {name}")
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def manage(env: dict[str, str], *args: str) -> None:
-    subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
 
 
 def prepare(env: dict[str, str]) -> None:

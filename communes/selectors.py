@@ -34,6 +34,11 @@ def commune_get(*, code: str) -> Commune:
     return commune
 
 
+def centre_by_agency_code(agency_code: str) -> ServiceCentre | None:
+    """The centre with this agency code (as printed in dossier codes), or ``None``."""
+    return ServiceCentre.objects.filter(agency_code=agency_code.strip()).first() if agency_code else None
+
+
 def centre_list() -> QuerySet:
     return ServiceCentre.objects.select_related("commune", "parent").order_by("kind", "agency_code")
 

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, Q, QuerySet
 
+from communes.models import ServiceCentre
+from communes.selectors import centre_by_agency_code
 from dossiers.models import AuditEvent, ControlSlipRow, Document, Dossier, Pause, ReceivedComponent
 from dossiers.workflow import Role
 from portal.accounts.models import Membership, StaffRole
@@ -139,6 +141,16 @@ def document_list(*, user, dossier_id: int) -> QuerySet[Document]:
     if not dossiers_visible_to(user).filter(pk=dossier_id).exists():
         raise OutOfScope()
     return documents_queryset().filter(dossier_id=dossier_id)
+
+
+def register_centre_for(*, user, agency_code: str) -> ServiceCentre:
+    """A centre whose tracking register (form 07) ``user`` may read: its reception officers, the province office and
+    administrators. Any other centre, like an unknown one, is a 404."""
+    centre = centre_by_agency_code(agency_code)
+    access = access_for(user)
+    if centre is None or not (access.sees_everything or centre.pk in access.reception_centres):
+        raise OutOfScope()
+    return centre
 
 
 def roles_on(access: Access, dossier: Dossier) -> frozenset[Role]:

@@ -29,7 +29,7 @@ from dossiers import selectors
 from dossiers.slips import register
 from dossiers.slips.context import FORMS
 from dossiers.slips.render import render_html, render_pdf, slip_filename
-from portal.common.errors import InvalidInput, OutOfScope
+from portal.common.errors import InvalidInput
 from portal.common.openapi import ERROR_REF
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -148,15 +148,6 @@ def _period(request) -> tuple[date, date]:
     return date_from, date_to
 
 
-def _centre(request, agency_code: str) -> ServiceCentre:
-    """The centre, if the user may read its register: its reception officers, the province office, admins."""
-    centre = ServiceCentre.objects.filter(agency_code=agency_code).first()
-    access = selectors.access_for(request.user)
-    if centre is None or not (access.sees_everything or centre.pk in access.reception_centres):
-        raise OutOfScope()
-    return centre
-
-
 PERIOD = [
     OpenApiParameter("from", OpenApiTypes.DATE, OpenApiParameter.QUERY, required=True, description="YYYY-MM-DD"),
     OpenApiParameter(
@@ -186,7 +177,7 @@ class CentreRegisterXlsxView(_SlipView):
         tags=["centres"],
     )
     def get(self, request, agency_code: str):
-        centre = _centre(request, agency_code)
+        centre = selectors.register_centre_for(user=request.user, agency_code=agency_code)
         date_from, date_to = _period(request)
         content = register.register_xlsx(centre, date_from, date_to)
         return _file(content, XLSX, _register_name(centre, date_from, date_to, "xlsx"), attachment=True)
@@ -204,7 +195,7 @@ class CentreRegisterCsvView(_SlipView):
         tags=["centres"],
     )
     def get(self, request, agency_code: str):
-        centre = _centre(request, agency_code)
+        centre = selectors.register_centre_for(user=request.user, agency_code=agency_code)
         date_from, date_to = _period(request)
         content = register.register_csv(centre, date_from, date_to)
         return _file(

@@ -16,7 +16,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from communes.models import ServiceCentre
+from communes.selectors import centre_by_agency_code
 from dossiers import selectors, services
 from dossiers.api import serializers as s
 from dossiers.api.filters import DossierFilter
@@ -81,11 +81,11 @@ def expected_version(request) -> int | None:
 def _centre_id(agency_code: str, field: str) -> int | None:
     if not agency_code:
         return None
-    centre_id = ServiceCentre.objects.filter(agency_code=agency_code.strip()).values_list("pk", flat=True).first()
-    if centre_id is None:
+    centre = centre_by_agency_code(agency_code)
+    if centre is None:
         message = _("Không có trung tâm với mã %(code)s.") % {"code": agency_code}
         raise InvalidInput(message, extra={"fields": {field: [message]}})
-    return centre_id
+    return centre.pk
 
 
 def _with_etag(response: Response, dossier) -> Response:

@@ -5,12 +5,10 @@ from __future__ import annotations
 import datetime
 import io
 import json
-import os
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from communes.models import ProcessingUnit
@@ -22,7 +20,6 @@ from procedures.models import AnnouncingDecision, Component, Decree, Procedure, 
 from procedures.selectors import procedure_version_in_force
 from procedures.services import catalogue_import
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "tthc"
 BIRTH_COMPONENTS = [
     {"name": "Tờ khai đăng ký khai sinh theo mẫu", "kind": "original", "template": "TK-khai-sinh.docx"},
     {"name": "Giấy chứng sinh", "kind": "original"},
@@ -41,13 +38,8 @@ def units(db):
 
 
 @pytest.fixture
-def data_dir() -> Path:
-    if not (DATA / "details").is_dir():
-        reason = f"the real TTHC files are not at {DATA}"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return DATA
+def data_dir(tthc_data_dir) -> Path:
+    return tthc_data_dir
 
 
 def birth(**overrides) -> dict[str, str]:

@@ -3,30 +3,22 @@
 from __future__ import annotations
 
 import json
-import os
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 
 from procedures.importing.detail import detail_facts, record_from_defence, record_from_detail
 from procedures.importing.records import DEFAULT_EFFECTIVE_FROM, CatalogueRecord, SkippedRecord
 from procedures.importing.scope import classify, online_level_for, parse_levels
 
-DATA = Path(settings.BASE_DIR).parent / "shared" / "data" / "tthc"
 MINIMUM_SHARE = 0.95
 LAND = "so-nong-nghiep-va-moi-truong"
 
 
 @pytest.fixture(scope="module")
-def data_dir() -> Path:
-    if not (DATA / "details").is_dir():
-        reason = f"the real TTHC files are not at {DATA}"
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return DATA
+def data_dir(tthc_data_dir) -> Path:
+    return tthc_data_dir
 
 
 def _detail(data_dir: Path, code: str) -> tuple[dict, Path]:
