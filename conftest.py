@@ -99,6 +99,13 @@ def _fresh_working_calendar():
 
 
 @pytest.fixture(autouse=True)
+def _no_reference_cache(settings):
+    """Rows a test writes are rolled back, and ids and codes come again in the next test: no test reads reference
+    rows kept by an earlier one (the cache itself is tested with it on, in portal/tests/test_refcache.py)."""
+    settings.REFERENCE_CACHE = False
+
+
+@pytest.fixture(autouse=True)
 def _private_storage_in_tmp(settings, tmp_path_factory):
     """Dossier documents written by a test go to a temporary directory, never to ``var/private``."""
     settings.STORAGES = {

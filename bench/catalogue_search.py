@@ -36,6 +36,7 @@ import urllib.request
 from pathlib import Path
 
 from serving import (  # bench/serving.py (the script's own folder is on sys.path)
+    call_in_subprocess,
     ensure_database,
     free_port,
     manage,
@@ -106,12 +107,7 @@ def prepare(env: dict[str, str], *, synthetic: bool) -> None:
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "load_communes")
     if synthetic:
-        subprocess.run(
-            [sys.executable, "-c", "import bench.catalogue_search as b; b.load_synthetic()"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-        )
+        call_in_subprocess(env, "catalogue_search", "load_synthetic()")
         return
     commands = subprocess.run(
         [sys.executable, "manage.py", "help", "--commands"],

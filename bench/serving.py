@@ -66,3 +66,13 @@ def ensure_database(database_url: str, *, recreate: bool = False) -> None:
 
 def manage(env: dict[str, str], *args: str) -> None:
     subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, check=True)
+
+
+def call_in_subprocess(env: dict[str, str], module: str, call: str, *, capture: bool = False) -> str:
+    """Run ``module.call`` (a bench script's function, which sets Django up itself) in a fresh interpreter whose
+    path holds ``bench/`` as when the script runs; returns its standard output when ``capture``."""
+    code = f"import sys; sys.path.insert(0, {str(ROOT / 'bench')!r}); import {module} as b; b.{call}"
+    completed = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, check=True, capture_output=capture, text=True
+    )
+    return completed.stdout if capture else ""

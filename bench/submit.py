@@ -8,8 +8,8 @@ What it does, all on loopback, bounded in time, stopping by itself:
    account per client, one reception officer per reception centre used, their DRF tokens, and the table of the bare
    endpoint (``bench_insert``);
 2. serves the portal with gunicorn, 2 sync workers, ``DJANGO_ENV=test``, ``DEBUG=0``, ``BENCH_ENDPOINTS=1``,
-   persistent database connections, Celery eager (``CELERY_TASK_ALWAYS_EAGER=1``: the notification task runs
-   in-process after the commit; the applicants give no e-mail address, so it reads the dossier and sends nothing);
+   persistent database connections, Celery eager (``CELERY_TASK_ALWAYS_EAGER=1``; the applicants give no e-mail
+   address, so no notification task is queued), the per-process reference cache on (its default);
 3. runs ``--clients`` concurrent clients (threads, one keep-nothing HTTP connection each; gunicorn's sync workers
    close every connection) for ``--duration`` seconds per scenario and round, in turn:
    * **submit**: each client files a dossier as its citizen (``POST /api/dossiers/`` with an ``Idempotency-Key``),
@@ -18,14 +18,14 @@ What it does, all on loopback, bounded in time, stopping by itself:
      is retried with the same key / ETag, as a real client would;
    * **bare**: each client posts the same JSON body to ``POST /api/_bench/insert/`` (``portal/bench_views.py``:
      same middleware, token authentication and JSON rendering, one ``INSERT``); a row counts when answered 201;
-4. prints dossiers/s of both (medians of the rounds), the ratio submit / bare against the target (≥ 0.15), and
-   checks in the database that every dossier the clients were given exists exactly once and is received, that no
-   other dossier appeared, that the codes are unique, that each centre's per-day sequence is gap-free (1…n, equal
-   to its counter), and that the bare endpoint's rows match its 201 answers one for one.
+4. prints dossiers/s of both (medians of the rounds), the ratio submit / bare against the target (≥ 0.15) and the
+   ratio of each round, and checks in the database that every dossier the clients were given exists exactly once
+   and is received, that no other dossier appeared, that the codes are unique, that each centre's per-day sequence
+   is gap-free (1…n, equal to its counter), and that the bare endpoint's rows match its 201 answers one for one.
 
 Benchmarks are not tests: the script prints, it does not gate CI. Exit status 1 when the integrity check fails.
 
-    .venv/bin/python bench/submit.py                   # full run (~2 min)
+    .venv/bin/python bench/submit.py                   # full run (~1.5 min)
     .venv/bin/python bench/submit.py --skip-setup      # reuse the prepared database
 """
 
@@ -50,6 +50,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from serving import (  # bench/serving.py (the script's own folder is on sys.path)
+    call_in_subprocess,
     connect,
     ensure_database,
     free_port,
@@ -93,15 +94,8 @@ def prepare(env: dict[str, str]) -> None:
 
 def fixtures_for(env: dict[str, str], *, clients: int, centres: int) -> dict:
     """The procedure, accounts and tokens (created when missing); returns who is who."""
-    completed = subprocess.run(
-        [sys.executable, "-c", f"import bench.submit as b; b.create_fixtures(clients={clients}, centres={centres})"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(completed.stdout.strip().splitlines()[-1])
+    output = call_in_subprocess(env, "submit", f"create_fixtures(clients={clients}, centres={centres})", capture=True)
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def create_fixtures(*, clients: int, centres: int) -> None:
@@ -479,6 +473,8 @@ def main() -> None:
     print(f"{'file (citizen) + receive (reception officer), 2 POSTs':<52}{submit:>11.1f}")
     verdict = "met" if ratio >= TARGET else "NOT met"
     print(f"ratio submit / bare: {ratio:.3f} (target ≥ {TARGET:.2f}: {verdict})")
+    rounds = [submit_rate / bare_rate for bare_rate, submit_rate in zip(rates["bare"], rates["submit"], strict=True)]
+    print(f"ratio per round (bare and submit back to back): {', '.join(f'{value:.3f}' for value in rounds)}")
     if errors:
         print("errors:")
         for message, count in errors.most_common(10):

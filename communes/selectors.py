@@ -6,8 +6,16 @@ from collections import OrderedDict
 
 from django.db.models import Prefetch, QuerySet
 
-from communes.models import Commune, FormerProvince, FormerUnit, ServiceCentre
+from communes.models import (
+    Commune,
+    FormerProvince,
+    FormerUnit,
+    ProcessingUnit,
+    ProcessingUnitKind,
+    ServiceCentre,
+)
 from portal.common.errors import NotFound
+from portal.common.refcache import ReferenceCache
 from portal.common.text import fold
 
 
@@ -34,9 +42,49 @@ def commune_get(*, code: str) -> Commune:
     return commune
 
 
+#: Centres, communes and processing units as filing reads them (per process, dropped when any of them changes).
+reference = ReferenceCache("communes", lambda: [Commune, ServiceCentre, ProcessingUnit])
+
+
 def centre_by_agency_code(agency_code: str) -> ServiceCentre | None:
-    """The centre with this agency code (as printed in dossier codes), or ``None``."""
-    return ServiceCentre.objects.filter(agency_code=agency_code.strip()).first() if agency_code else None
+    """The centre with this agency code (as printed in dossier codes), or ``None``. Shared: read-only."""
+    if not agency_code:
+        return None
+    code = agency_code.strip()
+    return reference.get(
+        ("centre-code", code),
+        lambda: ServiceCentre.objects.select_related("commune").filter(agency_code=code).first(),
+    )
+
+
+def centre_by_id(centre_id: int) -> ServiceCentre | None:
+    """The centre (with its commune), or ``None``. Shared: read-only."""
+    return reference.get(
+        ("centre", int(centre_id)), lambda: ServiceCentre.objects.select_related("commune").filter(pk=centre_id).first()
+    )
+
+
+def commune_by_code(code: str) -> Commune | None:
+    """The commune with this code, or ``None``. Shared: read-only."""
+    return reference.get(("commune", str(code)), lambda: Commune.objects.filter(code=str(code)).first())
+
+
+def commune_committee(commune_id: int) -> ProcessingUnit | None:
+    """The People's Committee of a commune: where commune-level procedures are decided. Shared: read-only."""
+    return reference.get(
+        ("committee", commune_id),
+        lambda: ProcessingUnit.objects.filter(commune_id=commune_id, kind=ProcessingUnitKind.COMMUNE_COMMITTEE).first(),
+    )
+
+
+def processing_unit_by_id(unit_id: int) -> ProcessingUnit | None:
+    """The processing unit, or ``None``. Shared: read-only."""
+    return reference.get(("unit-id", int(unit_id)), lambda: ProcessingUnit.objects.filter(pk=unit_id).first())
+
+
+def processing_unit_by_key(key: str) -> ProcessingUnit | None:
+    """A processing unit by its stable key, or ``None``. Shared: read-only."""
+    return reference.get(("unit", key), lambda: ProcessingUnit.objects.filter(key=key).first())
 
 
 def centre_list() -> QuerySet:

@@ -67,7 +67,8 @@ def transfer_allowance(calendar: WorkingCalendar, received_at: datetime) -> date
     return datetime.combine(next_day, first_session_end, tzinfo=calendar.tz)
 
 
-def step_timeliness(calendar: WorkingCalendar, done_at: datetime, allowed_until: datetime | None) -> str:
+def step_timeliness(calendar: WorkingCalendar | None, done_at: datetime, allowed_until: datetime | None) -> str:
+    """A control-slip step against its allowance (no allowance: on time, and no calendar is needed)."""
     if allowed_until is None:
         return ON_TIME
     return classify(calendar, done_at, allowed_until, 0)

@@ -416,7 +416,9 @@ def prepare(version, items: list[dict] | None, *, field: str = "documents") -> l
 def require_components(version, prepared: list[PreparedDocument], *, field: str = "documents") -> None:
     """Filing online: every mandatory component of the version must have at least one file."""
     provided = {p.component.pk for p in prepared if p.component is not None}
-    missing = [c for c in version.components.filter(is_required=True).order_by("order", "id") if c.pk not in provided]
+    # .all(): the components loaded with the version (procedures.selectors.version_for_filing), if they were
+    components = sorted(version.components.all(), key=lambda c: (c.order, c.pk))
+    missing = [c for c in components if c.is_required and c.pk not in provided]
     if missing:
         names = [c.name for c in missing]
         message = _("Hồ sơ còn thiếu thành phần bắt buộc: %(names)s.") % {"names": "; ".join(names)}

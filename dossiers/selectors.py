@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
 
 from communes.models import ServiceCentre
 from communes.selectors import centre_by_agency_code
 from dossiers.models import AuditEvent, ControlSlipRow, Document, Dossier, Pause, ReceivedComponent
 from dossiers.workflow import Role
-from portal.accounts.models import Membership, StaffRole
+from portal.accounts.models import StaffRole
+from portal.accounts.selectors import active_memberships
 from portal.common.errors import OutOfScope
 
 
@@ -48,9 +50,7 @@ def access_for(user) -> Access:
         return cached
     reception, handler, leader = set(), set(), set()
     province = admin = False
-    for role, centre_id, unit_id in Membership.objects.filter(user=user, is_active=True).values_list(
-        "role", "centre_id", "processing_unit_id"
-    ):
+    for role, centre_id, unit_id in active_memberships(user.pk):
         if role == StaffRole.RECEPTION:
             reception.add(centre_id)
         elif role == StaffRole.HANDLER:
@@ -99,6 +99,49 @@ def dossiers_visible_to(user) -> QuerySet[Dossier]:
     return queryset if condition is None else queryset.filter(condition)
 
 
+#: The foreign keys a dossier's detail shows, joined in the same query as the dossier.
+DETAIL_RELATED = ("procedure", "procedure_version", "field", "reception_centre", "return_centre", "processing_unit")
+#: The rows a dossier's detail lists, one query each.
+DETAIL_LISTS = ("events", "pauses", "control_slip", "documents", "paper_components")
+
+
+def detail_prefetches(names=DETAIL_LISTS) -> list[Prefetch]:
+    querysets = {
+        "events": AuditEvent.objects.select_related("actor").order_by("at", "id"),
+        "pauses": Pause.objects.order_by("started_at", "id"),
+        "control_slip": ControlSlipRow.objects.select_related("actor").order_by("handed_at", "id"),
+        "documents": documents_queryset(),
+        "paper_components": ReceivedComponent.objects.select_related("received_by").order_by("received_at", "id"),
+    }
+    return [Prefetch(name, queryset=querysets[name]) for name in names]
+
+
+def _reference_lookups() -> dict:
+    from communes.selectors import centre_by_id, processing_unit_by_id
+    from procedures.selectors import field_by_id, procedure_by_id, version_by_id
+
+    return {
+        "procedure": procedure_by_id,
+        "procedure_version": version_by_id,
+        "field": field_by_id,
+        "reception_centre": centre_by_id,
+        "return_centre": centre_by_id,
+        "processing_unit": processing_unit_by_id,
+    }
+
+
+def detail_related_from_reference(dossier: Dossier) -> None:
+    """Set the dossier's ``DETAIL_RELATED`` objects that are not loaded yet from the per-process reference cache
+    (``portal.common.refcache``; where it is off, each is one query). They are shared: read-only."""
+    lookups = _reference_lookups()
+    for name in DETAIL_RELATED:
+        field = Dossier._meta.get_field(name)
+        if field.is_cached(dossier):
+            continue
+        related_id = getattr(dossier, field.attname)
+        field.set_cached_value(dossier, lookups[name](related_id) if related_id is not None else None)
+
+
 def dossier_list(*, user) -> QuerySet[Dossier]:
     # not "handler": only its id is shown, and one join less roughly halves PostgreSQL's planning of dossier_get
     return dossiers_visible_to(user).select_related(
@@ -108,20 +151,9 @@ def dossier_list(*, user) -> QuerySet[Dossier]:
 
 def dossier_get(*, user, dossier_id: int) -> Dossier:
     dossier = (
-        dossier_list(user=user)
-        .select_related("procedure_version")
-        .prefetch_related(
-            Prefetch("events", queryset=AuditEvent.objects.select_related("actor").order_by("at", "id")),
-            Prefetch("pauses", queryset=Pause.objects.order_by("started_at", "id")),
-            Prefetch(
-                "control_slip", queryset=ControlSlipRow.objects.select_related("actor").order_by("handed_at", "id")
-            ),
-            Prefetch("documents", queryset=documents_queryset()),
-            Prefetch(
-                "paper_components",
-                queryset=ReceivedComponent.objects.select_related("received_by").order_by("received_at", "id"),
-            ),
-        )
+        dossiers_visible_to(user)
+        .select_related(*DETAIL_RELATED)
+        .prefetch_related(*detail_prefetches())
         .filter(pk=dossier_id)
         # not .first(): its ORDER BY … LIMIT 1 over these joins costs PostgreSQL ~15 ms of planning per call
         .order_by()
@@ -130,6 +162,107 @@ def dossier_get(*, user, dossier_id: int) -> Dossier:
     if dossier is None:
         raise OutOfScope()
     return dossier
+
+
+def dossier_detail_of(dossier: Dossier, *, known: dict[str, list] | None = None) -> Dossier:
+    """The detail of a dossier a service just wrote, from the object in hand: its joined foreign keys are not read
+    again; ``known`` lists (rows the service wrote to a new dossier, in order) are attached as they are; the other
+    lists are read, one query each. Call it inside the service's transaction, so that the lists and the fields are
+    the same version of the dossier. The dossier's managers then answer from these lists: serialise it, nothing
+    more."""
+    cache = getattr(dossier, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = dossier._prefetched_objects_cache = {}
+    known = dict(known or {})
+    if "pauses" not in cache and not dossier.supplement_count:
+        known.setdefault("pauses", [])  # a pause is opened only by a supplement request, which is counted
+    for name, rows in known.items():
+        if name not in DETAIL_LISTS:
+            raise ValueError(f"not a detail list: {name}")
+        _attach(dossier, cache, name, rows)
+    missing = [name for name in DETAIL_LISTS if name not in cache]
+    if missing and connection.vendor == "postgresql":
+        for name, rows in _lists_in_one_statement(dossier.pk, missing).items():
+            _attach(dossier, cache, name, rows)
+    elif missing:
+        prefetch_related_objects([dossier], *detail_prefetches(missing))
+    return dossier
+
+
+def _attach(dossier: Dossier, cache: dict, name: str, rows: list) -> None:
+    """Set a list as prefetched, as Django's prefetching does (the related manager answers from the cache first)."""
+    queryset = _LISTS[name][0]._default_manager.all()  # not the manager's filtered queryset: nothing is run
+    queryset._result_cache = list(rows)
+    queryset._prefetch_done = True
+    cache[name] = queryset
+
+
+# What the detail shows of the rows a list row points to (``__str__`` of a user: full name or username).
+_SHOWN = {"accounts.user": ("id", "username", "full_name"), "procedures.component": ("id", "name")}
+# list → (model, ORDER BY columns, foreign keys joined): the same rows, order and joins as ``detail_prefetches``
+_LISTS = {
+    "events": (AuditEvent, ("at", "id"), ("actor",)),
+    "pauses": (Pause, ("started_at", "id"), ()),
+    "control_slip": (ControlSlipRow, ("handed_at", "id"), ("actor",)),
+    "documents": (Document, ("uploaded_at", "id"), ("component", "uploaded_by")),
+    "paper_components": (ReceivedComponent, ("received_at", "id"), ("received_by",)),
+}
+
+
+def _list_sql(name: str) -> str:
+    model, order, joined = _LISTS[name]
+    quote = connection.ops.quote_name
+    parts, joins = ["'row', row_to_json(t)"], []
+    for number, fk_name in enumerate(joined):
+        fk = model._meta.get_field(fk_name)
+        target = fk.related_model._meta
+        alias = f"r{number}"
+        shown = ", ".join(f"'{column}', {alias}.{quote(column)}" for column in _SHOWN[target.label_lower])
+        key = f"{alias}.{quote(target.pk.column)}"
+        parts.append(f"'{fk_name}', CASE WHEN {key} IS NULL THEN NULL ELSE json_build_object({shown}) END")
+        joins.append(f"LEFT JOIN {quote(target.db_table)} {alias} ON {key} = t.{quote(fk.column)}")
+    order_by = ", ".join(f"t.{quote(column)}" for column in order)
+    # every name comes from the models' metadata and the constants above, never from input; the id is a parameter
+    return (
+        f"(SELECT COALESCE(json_agg(json_build_object({', '.join(parts)}) ORDER BY {order_by}), '[]') "  # noqa: S608
+        f"FROM {quote(model._meta.db_table)} t {' '.join(joins)} WHERE t.{quote('dossier_id')} = %(id)s)"
+    )
+
+
+def _from_json(model, values: dict, using: str):
+    fields = model._meta.concrete_fields
+    return model.from_db(using, [f.attname for f in fields], [f.to_python(values.get(f.column)) for f in fields])
+
+
+def _lists_in_one_statement(dossier_id: int, names: list[str]) -> dict[str, list]:
+    """Several detail lists of one dossier in one statement (PostgreSQL, ``json_agg``), as model instances with
+    their joined rows (only the fields the detail shows), ordered as ``detail_prefetches`` orders them.
+
+    An action's answer needs the dossier's whole history; read through the ORM's prefetching that was four or five
+    statements, a quarter of the cost of receiving a dossier. The API tests compare every answer built this way
+    with a fresh ``GET`` (``dossier_get``, the ORM's prefetching)."""
+    using = connection.alias
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join(_list_sql(name) for name in names), {"id": dossier_id})
+        results = cursor.fetchone()
+    lists = {}
+    for name, items in zip(names, results, strict=True):
+        model, _order, joined = _LISTS[name]
+        rows = []
+        for item in items:
+            row = _from_json(model, item["row"], using)
+            for fk_name in joined:
+                fk = model._meta.get_field(fk_name)
+                shown = item[fk_name]
+                if shown is not None:
+                    target = fk.related_model
+                    related = target.from_db(using, list(shown), [shown[key] for key in shown])
+                    fk.set_cached_value(row, related)
+                elif getattr(row, fk.attname) is None:
+                    fk.set_cached_value(row, None)
+            rows.append(row)
+        lists[name] = rows
+    return lists
 
 
 def documents_queryset() -> QuerySet[Document]:

@@ -18,7 +18,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communes.models import CentreKind, Commune, ProcessingUnit, ProcessingUnitKind, ServiceCentre
+from communes.models import CentreKind
+from communes.selectors import centre_by_id, commune_by_code, commune_committee, processing_unit_by_key
 from dossiers import deadlines
 from dossiers.models import (
     AuditEvent,
@@ -31,14 +32,22 @@ from dossiers.models import (
     Pause,
     Rating,
 )
-from dossiers.selectors import Access, access_for, can_see, roles_on
+from dossiers.selectors import (
+    DETAIL_RELATED,
+    Access,
+    access_for,
+    can_see,
+    detail_related_from_reference,
+    roles_on,
+)
 from dossiers.workflow import TRANSITIONS, Action, Role, State, target_state
 from portal.accounts.models import Membership, StaffRole
 from portal.common.errors import Conflict, DomainError, InvalidInput, OutOfScope
+from portal.common.refcache import ReferenceCache
 from portal.common.text import nfc
 from procedures.calendar import working_calendar
-from procedures.models import Level, ProcedureVersion, VersionChange
-from procedures.selectors import procedure_version_in_force
+from procedures.models import Level
+from procedures.selectors import version_for_filing
 
 # --- Errors ----------------------------------------------------------------------------------------------
 
@@ -201,8 +210,8 @@ def _record(
     from_unit: str = "",
     to_unit: str = "",
     allowed_until: datetime | None = None,
-) -> None:
-    AuditEvent.objects.create(
+) -> tuple[AuditEvent, ControlSlipRow]:
+    event = AuditEvent.objects.create(
         dossier=dossier,
         at=at,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -213,7 +222,7 @@ def _record(
         reason=reason,
         payload=payload or {},
     )
-    ControlSlipRow.objects.create(
+    slip_row = ControlSlipRow.objects.create(
         dossier=dossier,
         step=action.value,
         from_unit=from_unit,
@@ -222,14 +231,25 @@ def _record(
         received_at=at,
         allowed_until=allowed_until,
         actor=actor if getattr(actor, "pk", None) else None,
-        timeliness=deadlines.step_timeliness(working_calendar(), at, allowed_until),
+        # the calendar (a cache read) only for a step that has an allowance
+        timeliness=deadlines.step_timeliness(
+            working_calendar() if allowed_until is not None else None, at, allowed_until
+        ),
         note=reason,
     )
+    return event, slip_row
 
 
-def _notify_after_commit(dossier_id: int, action: Action) -> None:
-    from dossiers.tasks import dossier_notify
+def _notify_after_commit(dossier: Dossier, action: Action) -> None:
+    """The one place where a transition schedules its side effects: the applicant's e-mail, once committed.
 
+    No task is queued when it would find nothing to do (an action nobody is told of, an applicant without an
+    e-mail address); the task checks again when it runs."""
+    from dossiers.tasks import NOTIFIED, dossier_notify
+
+    if action.value not in NOTIFIED or not dossier.applicant_email:
+        return
+    dossier_id = dossier.pk
     transaction.on_commit(lambda: dossier_notify.delay(dossier_id, action.value), robust=True)
 
 
@@ -253,9 +273,13 @@ class _Step:
 def _begin(*, dossier_id: int, actor, action: Action, expected_version: int | None) -> _Step:
     """Lock the dossier and run every check, in the order that leaks nothing: scope, version, role, state."""
     access = access_for(actor)
-    dossier = Dossier.objects.select_for_update().filter(pk=dossier_id).first()
+    locked = Dossier.objects.select_for_update(of=("self",)).filter(pk=dossier_id)
+    if not ReferenceCache.enabled():  # the places, procedure and version in the same query (the lock: the dossier)
+        locked = locked.select_related(*DETAIL_RELATED)
+    dossier = locked.first()
     if dossier is None or not can_see(access, dossier):
         raise OutOfScope()
+    detail_related_from_reference(dossier)  # reference rows kept by the process (none left to read when joined)
     if expected_version is not None and expected_version != dossier.version:
         raise StaleVersion(
             _("Hồ sơ đã được cập nhật bởi người khác (phiên bản %(current)d); vui lòng tải lại.")
@@ -294,7 +318,7 @@ def _finish(step: _Step, action: Action, *, fields: list[str], reason: str = "",
         payload=payload,
         **slip,
     )
-    _notify_after_commit(dossier.pk, action)
+    _notify_after_commit(dossier, action)
     return dossier
 
 
@@ -310,20 +334,20 @@ def _reason(value: Any, action: Action) -> str:
 
 
 def _resolve_places(version, *, reception_centre_id, return_centre_id, commune_code) -> tuple:
-    reception = ServiceCentre.objects.select_related("commune").filter(pk=reception_centre_id).first()
+    reception = centre_by_id(reception_centre_id)
     if reception is None:
         message = _("Trung tâm tiếp nhận không tồn tại.")
         raise InvalidInput(message, extra={"fields": {"reception_centre": [message]}})
     return_centre = reception
     if return_centre_id and int(return_centre_id) != reception.pk:
-        return_centre = ServiceCentre.objects.filter(pk=return_centre_id).first()
+        return_centre = centre_by_id(return_centre_id)
         if return_centre is None:
             message = _("Nơi trả kết quả không tồn tại.")
             raise InvalidInput(message, extra={"fields": {"return_centre": [message]}})
     if version.level == Level.COMMUNE:
         commune = None
         if commune_code:
-            commune = Commune.objects.filter(code=str(commune_code)).first()
+            commune = commune_by_code(commune_code)
             if commune is None:
                 message = _("Mã xã, phường không tồn tại.")
                 raise InvalidInput(message, extra={"fields": {"commune": [message]}})
@@ -332,9 +356,9 @@ def _resolve_places(version, *, reception_centre_id, return_centre_id, commune_c
         else:
             message = _("Thủ tục cấp xã: hãy chọn xã, phường giải quyết hồ sơ.")
             raise InvalidInput(message, extra={"fields": {"commune": [message]}})
-        unit = ProcessingUnit.objects.filter(commune=commune, kind=ProcessingUnitKind.COMMUNE_COMMITTEE).first()
+        unit = commune_committee(commune.pk)
     else:
-        unit = version.processing_unit or ProcessingUnit.objects.filter(key="van-phong-ubnd-tinh").first()
+        unit = version.processing_unit or processing_unit_by_key("van-phong-ubnd-tinh")
     if unit is None:
         raise InvalidInput(_("Chưa xác định được cơ quan giải quyết thủ tục này."), code="no_processing_unit")
     return reception, return_centre, unit
@@ -342,20 +366,11 @@ def _resolve_places(version, *, reception_centre_id, return_centre_id, commune_c
 
 def _version_for_filing(procedure_code: Any, on) -> Any:
     code = clean_text(procedure_code, field="procedure", limit=30, required=True)
-    try:
-        version = procedure_version_in_force(code=code, on=on)
-    except DomainError:
-        version = None
-    # An abolition in force ends the procedure even when the version before it was not closed on that day (versions
-    # added by hand are only chained by procedure_version_periods_sync): never file under an abolished procedure.
-    abolitions = ProcedureVersion.objects.filter(
-        procedure__code=code, change=VersionChange.ABOLISHED, effective_from__lte=on
-    )
-    if version is not None:
-        abolitions = abolitions.filter(effective_from__gt=version.effective_from)
-    if abolitions.exists():
+    filing = version_for_filing(code=code, on=on)
+    if filing.abolished:  # never file under an abolished procedure
         message = _("Thủ tục %(code)s đã bị bãi bỏ.") % {"code": code}
         raise InvalidInput(message, code="procedure_abolished", extra={"fields": {"procedure": [message]}})
+    version = filing.version
     if version is None:
         message = _("Thủ tục %(code)s không tồn tại hoặc đã bị bãi bỏ.") % {"code": code}
         raise InvalidInput(message, code="unknown_procedure", extra={"fields": {"procedure": [message]}})
@@ -411,6 +426,8 @@ def dossier_file(
     in the filing's transaction (removed again if it fails).
 
     With an ``idempotency_key`` already used by the same user, the first dossier is returned (``replayed`` set).
+    Otherwise the new dossier carries ``rows_written``: its detail lists as written (its one audit event and
+    control-slip row, its files), so that the API answers without reading them back.
     """
     from dossiers import documents as docs
 
@@ -419,20 +436,26 @@ def dossier_file(
     if channel not in (Channel.ONLINE, Channel.POST):
         raise InvalidInput(_("Kênh nộp không hợp lệ."), extra={"fields": {"channel": [_("online hoặc post.")]}})
     key = clean_text(idempotency_key, field="Idempotency-Key", limit=100) if idempotency_key else ""
-    if key:
-        existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("dossier").first()
-        if existing:
-            existing.dossier.replayed = True
-            return existing.dossier
+    # A retry is recognised when its key is written (a unique constraint), not by a read before every filing: most
+    # filings are first tries. A retry whose body no longer passes the checks still gets the first dossier.
     now = _now()
-    version = _version_for_filing(procedure_code, now.date())
-    person = Applicant.clean(applicant)
-    reception, return_centre, unit = _resolve_places(
-        version, reception_centre_id=reception_centre_id, return_centre_id=return_centre_id, commune_code=commune_code
-    )
-    prepared = docs.prepare(version, documents)
-    if channel == Channel.ONLINE:
-        docs.require_components(version, prepared)
+    try:
+        version = _version_for_filing(procedure_code, now.date())
+        person = Applicant.clean(applicant)
+        reception, return_centre, unit = _resolve_places(
+            version,
+            reception_centre_id=reception_centre_id,
+            return_centre_id=return_centre_id,
+            commune_code=commune_code,
+        )
+        prepared = docs.prepare(version, documents)
+        if channel == Channel.ONLINE:
+            docs.require_components(version, prepared)
+    except DomainError:
+        replay = _replayed(actor, key)
+        if replay is not None:
+            return replay
+        raise
     try:
         with docs.removed_on_failure() as written, transaction.atomic():
             dossier = _new_dossier(
@@ -442,7 +465,7 @@ def dossier_file(
             dossier.save()
             if key:
                 IdempotencyKey.objects.create(user=actor, key=key, dossier=dossier)
-            _record(
+            event, slip_row = _record(
                 dossier,
                 actor=actor,
                 role=Role.APPLICANT,
@@ -452,16 +475,38 @@ def dossier_file(
                 payload={"procedure": version.procedure.code, "channel": channel},
                 to_unit=_unit_label(reception),
             )
-            docs.store(dossier, prepared, actor=actor, at=now, written=written)
-            _notify_after_commit(dossier.pk, Action.FILE)
+            stored = docs.store(dossier, prepared, actor=actor, at=now, written=written)
+            _notify_after_commit(dossier, Action.FILE)
+            dossier.rows_written = _rows_of_new_dossier(event, slip_row, documents=stored)
     except IntegrityError:
-        if key:  # a concurrent retry with the same key won: answer with its dossier
-            existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("dossier").first()
-            if existing:
-                existing.dossier.replayed = True
-                return existing.dossier
+        # the key was used before (or by a concurrent retry that won): nothing was written, answer with its dossier
+        replay = _replayed(actor, key)
+        if replay is not None:
+            return replay
         raise
     return dossier
+
+
+def _rows_of_new_dossier(event, slip_row, *, documents, paper_components=()) -> dict[str, list]:
+    """A new dossier's detail lists as they were written (``selectors.DETAIL_LISTS``): nothing else exists yet."""
+    return {
+        "events": [event],
+        "control_slip": [slip_row],
+        "pauses": [],
+        "documents": list(documents),
+        "paper_components": list(paper_components),
+    }
+
+
+def _replayed(actor, key: str) -> Dossier | None:
+    """The dossier filed earlier by ``actor`` with the idempotency ``key`` (``replayed`` set), or ``None``."""
+    if not key:
+        return None
+    existing = IdempotencyKey.objects.filter(user=actor, key=key).select_related("dossier").first()
+    if existing is None:
+        return None
+    existing.dossier.replayed = True
+    return existing.dossier
 
 
 def _receive(dossier: Dossier, *, at: datetime) -> None:
@@ -494,6 +539,7 @@ def dossier_receive_at_counter(
 
     The components are received on paper: ``paper_components`` lists them as form 01 does (``{"component_id"
     (None: other), "name", "copy_kind", "count"}``). ``documents`` (optional) are scans made at the counter.
+    The new dossier carries ``rows_written``, as with :func:`dossier_file`.
     """
     from dossiers import documents as docs
 
@@ -515,7 +561,7 @@ def dossier_receive_at_counter(
         dossier.set_state(State.RECEIVED)
         _receive(dossier, at=now)
         dossier.save()
-        _record(
+        event, slip_row = _record(
             dossier,
             actor=actor,
             role=Role.RECEPTION,
@@ -525,9 +571,10 @@ def dossier_receive_at_counter(
             payload={"procedure": version.procedure.code, "code": dossier.code, "due_at": dossier.due_at.isoformat()},
             to_unit=_unit_label(reception),
         )
-        docs.store_paper(dossier, paper, actor=actor, at=now)
-        docs.store(dossier, prepared, actor=actor, at=now, written=written)
-        _notify_after_commit(dossier.pk, Action.RECEIVE_AT_COUNTER)
+        received = docs.store_paper(dossier, paper, actor=actor, at=now)
+        stored = docs.store(dossier, prepared, actor=actor, at=now, written=written)
+        _notify_after_commit(dossier, Action.RECEIVE_AT_COUNTER)
+        dossier.rows_written = _rows_of_new_dossier(event, slip_row, documents=stored, paper_components=received)
     return dossier
 
 

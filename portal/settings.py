@@ -280,6 +280,13 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Reference rows kept per process (portal/common/refcache.py) ---------------------------------------
+
+# Centres, communes, processing units and the procedure versions in force, as filing reads them; dropped when their
+# tables change, which each process checks at most once per REFERENCE_CACHE_CHECK_SECONDS. PostgreSQL only.
+REFERENCE_CACHE = env.bool("REFERENCE_CACHE", default=True)
+REFERENCE_CACHE_CHECK_SECONDS = env.float("REFERENCE_CACHE_CHECK_SECONDS", default=1.0)
+
 # --- Address conversion ---------------------------------------------------------------------------------
 
 # Building the converter's index takes ~10 s; web processes build it in the background at start-up.

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from communes.models import ProcessingUnit
 from portal.common.errors import NotFound
+from portal.common.refcache import ReferenceCache, tables_fingerprint
 from portal.common.text import fold, nfc
 from procedures import search
 from procedures.models import (
@@ -51,6 +52,63 @@ def procedure_version_in_force(*, code: str, on: datetime.date | None = None) ->
     if version is None:
         raise NotFound()
     return version
+
+
+#: Versions as filing reads them (per process, dropped when the catalogue changes).
+reference = ReferenceCache(
+    "procedures", lambda: [ProcedureVersion, Procedure, ProcedureField, Component, ProcessingUnit]
+)
+
+
+@dataclass(frozen=True)
+class FilingVersion:
+    """What filing needs to know of a procedure on a day: the version in force (``None``: none), with its procedure,
+    field, processing unit and components (in order) loaded, and whether an abolition is in force after it."""
+
+    version: ProcedureVersion | None
+    abolished: bool
+
+
+def version_for_filing(*, code: str, on: datetime.date) -> FilingVersion:
+    """The version to file under ``code`` on ``on``. Shared between requests: read-only."""
+    code = code.strip()
+
+    def load() -> FilingVersion:
+        version = (
+            versions_in_force(on=on)
+            .select_related("procedure", "field", "processing_unit")
+            .prefetch_related(Prefetch("components", queryset=Component.objects.order_by("order", "id")))
+            .filter(procedure__code=code)
+            .first()
+        )
+        # An abolition in force ends the procedure even when the version before it was not closed on that day
+        # (versions added by hand are only chained by procedure_version_periods_sync).
+        abolitions = ProcedureVersion.objects.filter(
+            procedure__code=code, change=VersionChange.ABOLISHED, effective_from__lte=on
+        )
+        if version is not None:
+            abolitions = abolitions.filter(effective_from__gt=version.effective_from)
+        return FilingVersion(version=version, abolished=abolitions.exists())
+
+    return reference.get(("filing", code, on), load)
+
+
+def version_by_id(version_id: int) -> ProcedureVersion | None:
+    """A version (with its procedure and field), or ``None``. Shared: read-only."""
+    return reference.get(
+        ("version", int(version_id)),
+        lambda: ProcedureVersion.objects.select_related("procedure", "field").filter(pk=version_id).first(),
+    )
+
+
+def procedure_by_id(procedure_id: int) -> Procedure | None:
+    """A procedure, or ``None``. Shared: read-only."""
+    return reference.get(("procedure", int(procedure_id)), lambda: Procedure.objects.filter(pk=procedure_id).first())
+
+
+def field_by_id(field_id: int) -> ProcedureField | None:
+    """A field (lĩnh vực), or ``None``. Shared: read-only."""
+    return reference.get(("field", int(field_id)), lambda: ProcedureField.objects.filter(pk=field_id).first())
 
 
 # --- Catalogue search, facets, statistics, procedure page (issue 3) -----------------------------------------
@@ -382,20 +440,11 @@ def catalogue_counts(*, on: datetime.date | None = None) -> dict[str, int]:
 def catalogue_version() -> str | None:
     """A fingerprint of what the search results show, which changes with any write to it; ``None`` off PostgreSQL.
 
-    Row count and newest ``xmin`` (the id of the transaction that last wrote a row) of the versions, procedures,
-    fields and processing units: an insert, update or delete through any path — ORM, ``bulk_create``, ``update()``,
-    raw SQL — changes it. Cheap enough (a scan of a few thousand rows) to ask once a second.
+    The stamps of the last writes to the versions, procedures, fields and processing units, set by the triggers of
+    ``portal.ReferenceVersion``: an insert, update or delete through any path — ORM, ``bulk_create``, ``update()``,
+    raw SQL — changes it, as soon as it is committed. A read of a few rows by primary key.
     """
     if connection.vendor != "postgresql":
         return None
-    tables = [
-        ProcedureVersion._meta.db_table,
-        Procedure._meta.db_table,
-        ProcedureField._meta.db_table,
-        ProcessingUnit._meta.db_table,
-    ]
-    fingerprint = "(SELECT COUNT(*)::text || '.' || COALESCE(MAX(xmin::text::bigint), 0)::text FROM {})"
-    sql = "SELECT " + " || '|' || ".join(fingerprint.format(connection.ops.quote_name(t)) for t in tables)
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        return cursor.fetchone()[0]
+    tables = [ProcedureVersion, Procedure, ProcedureField, ProcessingUnit]
+    return tables_fingerprint([model._meta.db_table for model in tables])

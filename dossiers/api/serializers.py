@@ -22,6 +22,7 @@ from dossiers.models import (
 from dossiers.selectors import access_for, roles_on
 from dossiers.slips.context import FORMS, available_forms
 from dossiers.workflow import NATIONAL_STATUS_LABELS, allowed_actions
+from portal.common.serializers import PortalModelSerializer
 from portal.common.text import nfc
 
 # --- input -----------------------------------------------------------------------------------------------
@@ -161,7 +162,7 @@ class RateSerializer(serializers.Serializer):
 # --- output ----------------------------------------------------------------------------------------------
 
 
-class DossierListSerializer(serializers.ModelSerializer):
+class DossierListSerializer(PortalModelSerializer):
     state_label = serializers.CharField(source="get_state_display", read_only=True)
     status_label = serializers.SerializerMethodField()
     procedure = serializers.CharField(source="procedure.code", read_only=True)
@@ -207,7 +208,7 @@ class DossierListSerializer(serializers.ModelSerializer):
         return str(NATIONAL_STATUS_LABELS[obj.status_code])
 
 
-class AuditEventSerializer(serializers.ModelSerializer):
+class AuditEventSerializer(PortalModelSerializer):
     actor = serializers.CharField(source="actor.__str__", default=None, read_only=True, allow_null=True)
 
     class Meta:
@@ -215,13 +216,13 @@ class AuditEventSerializer(serializers.ModelSerializer):
         fields = ["at", "actor", "actor_role", "action", "from_state", "to_state", "reason", "payload"]
 
 
-class PauseSerializer(serializers.ModelSerializer):
+class PauseSerializer(PortalModelSerializer):
     class Meta:
         model = Pause
         fields = ["started_at", "ended_at", "remaining_seconds", "reason", "missing_components"]
 
 
-class ControlSlipRowSerializer(serializers.ModelSerializer):
+class ControlSlipRowSerializer(PortalModelSerializer):
     actor = serializers.CharField(source="actor.__str__", default=None, read_only=True, allow_null=True)
 
     class Meta:
@@ -248,7 +249,7 @@ class SlipLinkSerializer(serializers.Serializer):
     html = serializers.CharField(help_text="GET: the printable page (A4)")
 
 
-class DocumentSerializer(serializers.ModelSerializer):
+class DocumentSerializer(PortalModelSerializer):
     """A stored file: never its storage address, only the scoped, audited download."""
 
     component = serializers.IntegerField(source="component_id", read_only=True, allow_null=True)
@@ -278,7 +279,7 @@ class DocumentSerializer(serializers.ModelSerializer):
         return reverse("dossier-document-download", kwargs={"id": obj.dossier_id, "document_id": obj.pk})
 
 
-class ReceivedComponentSerializer(serializers.ModelSerializer):
+class ReceivedComponentSerializer(PortalModelSerializer):
     component = serializers.IntegerField(source="component_id", read_only=True, allow_null=True)
     received_by = serializers.CharField(source="received_by.__str__", read_only=True)
 

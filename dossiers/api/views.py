@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 
+from django.db import transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
@@ -185,7 +186,10 @@ class DossierViewSet(viewsets.GenericViewSet):
             key = request.headers.get("Idempotency-Key")
             dossier = services.dossier_file(actor=request.user, idempotency_key=key, documents=uploads, **places)
             created = not getattr(dossier, "replayed", False)
-        dossier = selectors.dossier_get(user=request.user, dossier_id=dossier.pk)
+        if created:  # the service holds the whole new dossier (its places, its one event, its files)
+            dossier = selectors.dossier_detail_of(dossier, known=dossier.rows_written)
+        else:  # the first filing's dossier, as it is now
+            dossier = selectors.dossier_get(user=request.user, dossier_id=dossier.pk)
         body = s.DossierDetailSerializer(dossier, context={"request": request}).data
         return _with_etag(Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK), dossier)
 
@@ -194,8 +198,12 @@ class DossierViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         kwargs = {mapping.get(k, k): v for k, v in payload.validated_data.items()}
         service = services.SERVICES[action_name]
-        dossier = service(dossier_id=int(pk), actor=request.user, expected_version=expected_version(request), **kwargs)
-        dossier = selectors.dossier_get(user=request.user, dossier_id=dossier.pk)
+        version = expected_version(request)
+        # the answer is the dossier the service locked and changed, its lists read before the lock is released:
+        # fields, events and ETag are the same version
+        with transaction.atomic():
+            dossier = service(dossier_id=int(pk), actor=request.user, expected_version=version, **kwargs)
+            selectors.dossier_detail_of(dossier)
         return _with_etag(Response(s.DossierDetailSerializer(dossier, context={"request": request}).data), dossier)
 
     @_action_schema(Action.RECEIVE, None)
