@@ -43,7 +43,9 @@ from django.utils.translation import gettext as _
 
 from dossiers.models import Document, DocumentDownload, DocumentKind, Dossier, ReceivedComponent, private_storage
 from dossiers.selectors import access_for, can_see, roles_on
-from dossiers.services import Forbidden, StaleVersion, _now, clean_text
+from dossiers.services.core import Forbidden, StaleVersion
+from dossiers.services.core import now as _now
+from dossiers.services.validation import clean_text
 from dossiers.workflow import Role, State
 from portal.common.errors import Conflict, InvalidInput, NotFound, OutOfScope
 from procedures.models import Component, CopyKind
@@ -527,7 +529,7 @@ def store_paper(dossier: Dossier, cleaned: list[dict], *, actor, at) -> list[Rec
 
 
 def _authorise_upload(access, dossier: Dossier | None, kind: str, expected_version: int | None) -> None:
-    """Scope (404), version (409), role (403), state (409) — the order of ``services._begin``."""
+    """Scope (404), version (409), role (403), state (409) — the order of ``services.core.begin``."""
     if dossier is None or not can_see(access, dossier):
         raise OutOfScope()
     if expected_version is not None and expected_version != dossier.version:

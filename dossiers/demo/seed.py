@@ -252,7 +252,7 @@ def demo_seed(
     plans, routes = plan_for(seed=seed, count=count, anchor_day=anchor_day)
     # The applicants are fictitious: nobody is notified of the demo's actions (and a few thousand e-mail tasks are
     # not run for nothing). The services' one place for side effects is silenced while the demo is played.
-    with transaction.atomic(), mock.patch.object(services, "_notify_after_commit", lambda dossier, action: None):
+    with transaction.atomic(), mock.patch.object(services.core, "notify_after_commit", lambda dossier, action: None):
         routes_by_key = {route.key: route for route in routes}
         counts, ids = _play(plans, routes_by_key, users, progress or (lambda items: items), anchor_day)
         result.documents, result.paper_components = counts["documents"], counts["paper"]
