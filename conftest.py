@@ -106,6 +106,13 @@ def _no_reference_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _generous_address_rate(settings):
+    """The throttle's history outlives a test (it is in Redis): tests of the converter, many per minute from one
+    address, are not throttled; the throttle itself is tested with a rate and an address of its own."""
+    settings.CONVERT_ADDRESS_RATE = "100000/min"
+
+
+@pytest.fixture(autouse=True)
 def _private_storage_in_tmp(settings, tmp_path_factory):
     """Dossier documents written by a test go to a temporary directory, never to ``var/private``."""
     settings.STORAGES = {

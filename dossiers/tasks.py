@@ -115,3 +115,15 @@ def dossier_notify(dossier_id: int, action: str) -> None:
         _release(key)
         raise
     logger.info("notified dossier %s of %s", dossier_id, action)
+
+
+@shared_task(name="dossiers.documents_sweep", ignore_result=True)
+def documents_sweep(margin_hours: float = 24) -> int:
+    """Nightly: delete private files no document points to, older than ``margin_hours`` (``dossiers.files``)."""
+    from datetime import timedelta
+
+    from dossiers.files import documents_sweep as sweep
+
+    report = sweep(margin=timedelta(hours=margin_hours))
+    logger.info("document sweep: %d files, %d orphans deleted", report.files, len(report.orphans))
+    return len(report.orphans)

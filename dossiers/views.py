@@ -1,8 +1,8 @@
 """Citizen pages of the dossier app.
 
 ``/tra-cuu/`` — the public lookup page (the QR code of every printed slip points to ``/tra-cuu/?code=<code>``). With
-JavaScript the form asks ``GET /api/lookup/`` (``static/js/lookup.js``); without it the form posts to this page,
-which calls the same selector under the same throttle and renders the same markup.
+JavaScript the form asks ``POST /api/lookup/`` (``static/js/lookup.js``; the ID number stays out of URLs); without
+it the form posts to this page, which calls the same selector under the same throttle and renders the same markup.
 """
 
 from __future__ import annotations

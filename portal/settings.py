@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "portal.common.limits.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -209,6 +210,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=6, minute=30),
         "kwargs": {"label": "daily"},
     },
+    # files left by a filing whose transaction rolled back after they were written (dossiers/files.py)
+    "dossiers-nightly-documents-sweep": {
+        "task": "dossiers.documents_sweep",
+        "schedule": crontab(hour=2, minute=15),
+    },
 }
 
 EMAIL_BACKEND = env.str(
@@ -293,6 +299,9 @@ REFERENCE_CACHE_CHECK_SECONDS = env.float("REFERENCE_CACHE_CHECK_SECONDS", defau
 ADDRESS_CONVERTER_PRELOAD = env.bool("ADDRESS_CONVERTER_PRELOAD", default=DJANGO_ENV != "test")
 ADDRESS_CONVERTER_WAIT_SECONDS = env.float("ADDRESS_CONVERTER_WAIT_SECONDS", default=30.0)
 ADDRESS_QUERY_MAX_LENGTH = 300
+ADDRESS_QUERY_MAX_PARTS = 10
+# Old-address conversions per client address (429 with Retry-After over it)
+CONVERT_ADDRESS_RATE = env.str("CONVERT_ADDRESS_RATE", default="60/min")
 
 # --- Security -------------------------------------------------------------------------------------------
 

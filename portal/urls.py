@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/", include("dossiers.api.lookup_urls")),
 ]
 
+handler400 = "portal.common.errors.handler400"
 handler404 = "portal.common.errors.handler404"
 handler500 = "portal.common.errors.handler500"
 

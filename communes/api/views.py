@@ -14,6 +14,7 @@ from communes.api.serializers import (
     ConvertedAddressSerializer,
 )
 from portal.common.openapi import ERROR_REF
+from portal.common.throttles import ClientAddressThrottle
 
 
 class CommuneListView(generics.ListAPIView):
@@ -45,13 +46,23 @@ class CentreListView(generics.ListAPIView):
         return selectors.centre_list()
 
 
+class ConvertAddressThrottle(ClientAddressThrottle):
+    """``settings.CONVERT_ADDRESS_RATE`` per client address: a conversion costs the converter up to ~0.1 s of CPU."""
+
+    scope = "convert-address"
+    rate_setting = "CONVERT_ADDRESS_RATE"
+
+
 class ConvertAddressView(APIView):
     """Old-style address (before 1 July 2025) → the commune it belongs to now."""
+
+    throttle_classes = [ConvertAddressThrottle]
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, description=_("Địa chỉ cũ, có hoặc không dấu"), required=True)],
         responses={
             200: ConvertedAddressSerializer,
+            429: OpenApiResponse(ERROR_REF, description="over CONVERT_ADDRESS_RATE for this client (Retry-After)"),
             422: OpenApiResponse(ERROR_REF, description="outside the province, or no commune recognised"),
             503: OpenApiResponse(ERROR_REF, description="the converter is still starting (Retry-After)"),
         },

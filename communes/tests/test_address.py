@@ -112,3 +112,36 @@ def test_error_in_english_on_request(api):
     response = api.get(URL, {"q": ""}, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert response.json()["detail"].startswith("Enter the address")
+
+
+def test_an_address_of_too_many_parts_is_a_400_before_the_converter_runs(api):
+    response = api.get(URL, {"q": ",".join(["a"] * 150)})
+    assert response.status_code == 400
+    assert response.json() == {
+        "code": "address_too_many_parts",
+        "detail": "Địa chỉ có quá nhiều phần: tối đa 10 phần, ngăn cách bởi dấu phẩy.",
+    }
+    real = "Số 12, ngõ 34, đường Hùng Vương, khu 5, phường Gia Cẩm, thành phố Việt Trì, tỉnh Phú Thọ"
+    assert api.get(URL, {"q": real}).status_code == 200  # seven parts, as real addresses have
+
+
+def test_conversions_are_rate_limited_per_client(communes_loaded, settings):
+    import uuid
+
+    from django.core.cache import cache
+    from rest_framework.test import APIClient
+
+    settings.CONVERT_ADDRESS_RATE = "2/min"
+    address = f"10.9.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
+    client = APIClient(REMOTE_ADDR=address)
+    try:
+        assert client.get(URL, {"q": "Xã Độc Lập, Thành phố Hòa Bình, Tỉnh Hòa Bình"}).status_code == 200
+        assert client.get(URL, {"q": ""}).status_code == 400  # refused requests count too
+        throttled = client.get(URL, {"q": "Xã Độc Lập, Thành phố Hòa Bình, Tỉnh Hòa Bình"})
+        assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
+        assert throttled.json()["code"] == "throttled"
+        other = APIClient(REMOTE_ADDR="10.8.8.8")
+        assert other.get(URL, {"q": "Xã Độc Lập, Thành phố Hòa Bình, Tỉnh Hòa Bình"}).status_code == 200
+    finally:
+        cache.delete(f"throttle_convert-address_{address}")
+        cache.delete("throttle_convert-address_10.8.8.8")

@@ -1,50 +1,27 @@
 """``GET /api/lookup/``: the public dossier lookup (issue 5, point 8), without login, rate-limited per client.
 
-The throttle keeps its history in the default cache — Redis in production, so every web process shares it — and
-answers 429 with ``Retry-After``. The client is ``REMOTE_ADDR``; ``X-Forwarded-For`` is believed only behind
-``TRUSTED_PROXY_COUNT`` proxies of our own (the default 0 ignores it: a client could write anything there).
+Rate-limited per client address (``portal.common.throttles``): 429 with ``Retry-After`` over ``LOOKUP_RATE``.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.utils.cache import patch_cache_control
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 
 from dossiers.lookup import MAX_CODE, MAX_ID_NUMBER, MAX_PHONE, dossier_lookup
 from portal.common.openapi import ERROR_REF
+from portal.common.throttles import ClientAddressThrottle
 
 
-def client_ip(request) -> str:
-    """The client's address: ``REMOTE_ADDR``, or the entry our ``TRUSTED_PROXY_COUNT``-th proxy appended."""
-    remote = request.META.get("REMOTE_ADDR") or ""
-    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
-    if proxies > 0 and forwarded:
-        addresses = [part.strip() for part in forwarded.split(",") if part.strip()]
-        if addresses:
-            return addresses[-min(proxies, len(addresses))][:64]
-    return remote[:64]
-
-
-class LookupThrottle(SimpleRateThrottle):
+class LookupThrottle(ClientAddressThrottle):
     """``settings.LOOKUP_RATE`` (e.g. ``20/min``) per client address, counted on every request, valid or not."""
 
     scope = "lookup"
-
-    def get_rate(self) -> str:
-        return settings.LOOKUP_RATE
-
-    def get_ident(self, request) -> str:
-        return client_ip(request)
-
-    def get_cache_key(self, request, view) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+    rate_setting = "LOOKUP_RATE"
 
 
 # --- answer shape --------------------------------------------------------------------------------------------
@@ -84,6 +61,14 @@ class LookupResultSerializer(serializers.Serializer):
     return_point = LookupReturnPointSerializer(help_text="Nơi trả kết quả")
     next_step = serializers.CharField(help_text="Việc người nộp cần làm tiếp theo")
     applicant = LookupApplicantSerializer(help_text="Thông tin người nộp, đã che")
+
+
+class LookupQuerySerializer(serializers.Serializer):
+    """The body of ``POST /api/lookup/`` (JSON or a form): the same three fields as the query string of ``GET``."""
+
+    code = serializers.CharField(help_text=f"Mã hồ sơ (tối đa {MAX_CODE} ký tự)")
+    id_number = serializers.CharField(required=False, help_text=f"Số CCCD / mã số thuế (tối đa {MAX_ID_NUMBER} ký tự)")
+    phone = serializers.CharField(required=False, help_text=f"Số điện thoại (tối đa {MAX_PHONE} ký tự)")
 
 
 # --- the view -------------------------------------------------------------------------------------------------
@@ -145,8 +130,35 @@ class DossierLookupView(APIView):
         ],
     )
     def get(self, request):
-        params = request.query_params
-        result = dossier_lookup(code=params.get("code"), id_number=params.get("id_number"), phone=params.get("phone"))
+        return self._answer(request.query_params)
+
+    @extend_schema(
+        operation_id="dossier_lookup_post",
+        tags=["dossiers"],
+        summary="Tra cứu hồ sơ (công khai), thông tin trong thân yêu cầu",
+        description=(
+            "The same lookup with the code and the ID number or phone in the body (JSON or a form), so that they stay "
+            "out of URLs — browser history, proxy and server access logs. The lookup page uses it."
+        ),
+        request={"application/json": LookupQuerySerializer, "application/x-www-form-urlencoded": LookupQuerySerializer},
+        responses={
+            200: LookupResultSerializer,
+            400: OpenApiResponse(ERROR_REF, description="missing code, or neither id_number nor phone; too long"),
+            404: OpenApiResponse(ERROR_REF, description="unknown code or wrong pair (the same answer)"),
+            429: OpenApiResponse(ERROR_REF, description="too many lookups; Retry-After says how many seconds to wait"),
+        },
+    )
+    def post(self, request):
+        data = request.data if hasattr(request.data, "get") else {}
+        return self._answer({name: data.get(name) for name in ("code", "id_number", "phone")})
+
+    @staticmethod
+    def _answer(params) -> Response:
+        def text(name):
+            value = params.get(name)
+            return value if isinstance(value, str) or value is None else str(value)
+
+        result = dossier_lookup(code=text("code"), id_number=text("id_number"), phone=text("phone"))
         return Response(LookupResultSerializer(result).data)
 
     def finalize_response(self, request, response, *args, **kwargs):

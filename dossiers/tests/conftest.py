@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -62,3 +63,14 @@ def transactional_world(transactional_db, world) -> World:
     transactional database; every table is flushed after the test.
     """
     return world
+
+
+@pytest.fixture
+def private_dir(settings, tmp_path) -> Path:
+    """The private storage of a test: a directory of its own, to look into."""
+    location = tmp_path / "private"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
+    }
+    return location

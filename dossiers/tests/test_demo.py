@@ -182,16 +182,6 @@ def catalogue(communes_loaded):
     catalogue_load(path=catalogue_file())
 
 
-@pytest.fixture
-def private_dir(settings, tmp_path) -> Path:
-    location = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
-    }
-    return location
-
-
 def _rows() -> dict[str, int]:
     return {
         model.__name__: model.objects.count()

@@ -37,20 +37,9 @@ from dossiers.workflow import State
 from portal.common.errors import InvalidInput, OutOfScope
 from procedures.models import Component
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_dir")]
 
 MB = 1024 * 1024
-
-
-@pytest.fixture(autouse=True)
-def private_dir(settings, tmp_path) -> Path:
-    """The private storage of these tests: a directory of their own, to look into."""
-    location = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
-    }
-    return location
 
 
 def stored(location: Path) -> list[Path]:

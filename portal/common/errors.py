@@ -134,6 +134,15 @@ def json_error(request, code: str, detail: str, status_code: int) -> JsonRespons
     return JsonResponse({"code": code, "detail": detail}, status=status_code, json_dumps_params={"ensure_ascii": False})
 
 
+def handler400(request, exception=None):
+    """A request Django refused before any view (too many fields or files, a malformed body…): JSON on the API."""
+    if request.path.startswith("/api/"):
+        return json_error(request, "bad_request", _("Yêu cầu không hợp lệ."), 400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
 def handler404(request, exception=None):
     if request.path.startswith("/api/"):
         return json_error(request, "not_found", _("Không tìm thấy."), 404)

@@ -3,7 +3,7 @@
 (function () {
   "use strict";
   var form = document.getElementById("lookup-form");
-  if (!form || !window.fetch || !window.URLSearchParams) return;
+  if (!form || !window.fetch || !window.JSON) return;
   var message = document.getElementById("lookup-message");
   var result = document.getElementById("lookup-result");
   var button = form.querySelector("button[type=submit]");
@@ -54,16 +54,23 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var params = new URLSearchParams();
+    var query = {};
     ["code", "id_number", "phone"].forEach(function (name) {
       var value = form.elements[name].value.trim();
-      if (value) params.set(name, value);
+      if (value) query[name] = value;
     });
     button.disabled = true;
     form.setAttribute("aria-busy", "true");
-    fetch(form.getAttribute("data-api") + "?" + params.toString(), {
-      headers: { Accept: "application/json" },
-      credentials: "same-origin",
+    // POST: the ID number and the phone travel in the body, never in a URL (history, access logs)
+    fetch(form.getAttribute("data-api"), {
+      method: "POST",
+      headers: {
+        Accept: "application/json",
+        "Accept-Language": document.documentElement.lang || "vi",
+        "Content-Type": "application/json"
+      },
+      body: JSON.stringify(query),
+      credentials: "same-origin",  // the language cookie; the lookup itself needs no login
       cache: "no-store"
     })
       .then(function (response) {

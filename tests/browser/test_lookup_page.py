@@ -1,7 +1,7 @@
 """The public lookup page ``/tra-cuu/`` in a real browser (Debian's Chromium through Playwright), screenshots kept.
 
 The printed slip's QR code opens ``/tra-cuu/?code=<code>``; the citizen types the ID number (or phone) and sees the
-status in Vietnamese, masked personal data and what to do next — through ``GET /api/lookup/`` with JavaScript, and
+status in Vietnamese, masked personal data and what to do next — through ``POST /api/lookup/`` with JavaScript, and
 by posting the form to the page without it.
 
 Each test is counted by the throttle under its own address: the page's requests carry an ``X-Forwarded-For`` that
@@ -78,6 +78,9 @@ def test_lookup_from_the_qr_link(dossier, live_server, desk, artifacts_dir):
     with page.expect_response(lambda response: "/api/lookup/" in response.url) as answer:
         page.get_by_role("button", name="Tra cứu", exact=True).click()
     assert answer.value.status == 200
+    # the ID number travels in the body of a POST, never in a URL (history, access logs)
+    assert answer.value.request.method == "POST" and ID_NUMBER not in answer.value.url
+    assert ID_NUMBER in (answer.value.request.post_data or "")
     result = page.locator("#lookup-result")
     result.wait_for(state="visible")
     assert result.locator(".status-label").inner_text() == "Đang xử lý"

@@ -4,7 +4,6 @@ components — and that no file is reachable under a public URL."""
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from urllib.parse import quote
 
 import pytest
@@ -25,18 +24,8 @@ from dossiers.tests.states import PATHS, walk
 from dossiers.tests.test_documents import BAD_FILES, MB, _exe, component, stored
 from dossiers.workflow import State
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_dir")]
 EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture(autouse=True)
-def private_dir(settings, tmp_path) -> Path:
-    location = tmp_path / "private"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "private": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}},
-    }
-    return location
 
 
 def body(world, **changes) -> dict:

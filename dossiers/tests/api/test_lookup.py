@@ -323,6 +323,39 @@ def test_too_long_parameters_400(world, api, params, field):
     assert body["fields"][field][0].startswith("Tối đa")
 
 
+# --- the same lookup by POST (the page's script): personal data out of URLs -----------------------------------
+
+
+def test_post_answers_exactly_as_get(world, api):
+    dossier = make(world)
+    for params in (
+        {"code": dossier.code, "id_number": ID_NUMBER},
+        {"code": dossier.code, "phone": PHONE},
+        {"code": dossier.code, "id_number": "025190009999"},
+        {"code": dossier.code},
+    ):
+        by_get = lookup(api, **params)
+        by_json = api.post(URL, params, format="json")
+        by_form = api.post(URL, params)  # a form (the test client sends it as multipart)
+        assert by_get.status_code in (200, 400, 404)
+        assert (by_json.status_code, by_json.json()) == (by_get.status_code, by_get.json())
+        assert (by_form.status_code, by_form.json()) == (by_get.status_code, by_get.json())
+    assert by_json["Cache-Control"] == by_get["Cache-Control"]
+
+
+def test_post_with_a_body_that_is_not_an_object_is_a_400(world, api):
+    response = api.post(URL, ["not", "an", "object"], format="json")
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+
+
+def test_post_and_get_share_one_throttle(world, api, settings):
+    settings.LOOKUP_RATE = "2/min"
+    dossier = make(world)
+    assert lookup(api, code=dossier.code, id_number=ID_NUMBER).status_code == 200
+    assert api.post(URL, {"code": dossier.code, "id_number": ID_NUMBER}, format="json").status_code == 200
+    assert api.post(URL, {"code": dossier.code, "id_number": ID_NUMBER}, format="json").status_code == 429
+
+
 # --- rate limit -------------------------------------------------------------------------------------------------
 
 

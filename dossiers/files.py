@@ -1,0 +1,66 @@
+"""Files in the private storage that no document row points to, and their removal.
+
+A file is written inside the transaction that writes its ``Document`` row, and removed again when that block fails
+(``documents.removed_on_failure``). Two cases still leave a file behind with no row: a caller's enclosing
+transaction rolled back after the block succeeded, or the process died between the write and the commit. This
+sweep finds such files under ``dossiers/`` and deletes those older than a margin (default 24 hours) — never a file
+young enough to belong to a transaction still in flight. It reads one directory per dossier and one query per
+dossier, so it suits a nightly run (``dossiers.tasks.documents_sweep``, in ``CELERY_BEAT_SCHEDULE``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from dossiers.models import Document, private_storage
+
+logger = logging.getLogger(__name__)
+
+ROOT = "dossiers"
+DEFAULT_MARGIN = timedelta(hours=24)
+
+
+@dataclass
+class SweepReport:
+    files: int = 0  # files seen
+    orphans: list[str] = field(default_factory=list)  # unreferenced and old enough: deleted (or would be)
+    too_young: int = 0  # unreferenced but within the margin: left alone
+
+
+def _files_under(storage, path: str):
+    directories, files = storage.listdir(path)
+    for name in files:
+        yield f"{path}/{name}"
+    for directory in directories:
+        yield from _files_under(storage, f"{path}/{directory}")
+
+
+def documents_sweep(*, margin: timedelta = DEFAULT_MARGIN, dry_run: bool = False) -> SweepReport:
+    """Delete (or, ``dry_run``, only list) the private files no document points to, older than ``margin``."""
+    storage = private_storage()
+    report = SweepReport()
+    if not storage.exists(ROOT):
+        return report
+    cutoff = timezone.now() - margin
+    for directory in storage.listdir(ROOT)[0]:
+        known = set(
+            Document.objects.filter(dossier_id=int(directory)).values_list("file", flat=True)
+            if directory.isdigit()
+            else []
+        )
+        for name in _files_under(storage, f"{ROOT}/{directory}"):
+            report.files += 1
+            if name in known:
+                continue
+            if storage.get_modified_time(name) > cutoff:
+                report.too_young += 1
+                continue
+            report.orphans.append(name)
+            if not dry_run:
+                storage.delete(name)
+                logger.info("deleted %s: no document points to it", name)
+    return report
