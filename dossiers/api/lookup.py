@@ -92,6 +92,28 @@ PARAMETERS = [
 ]
 
 
+RESPONSES = {
+    200: LookupResultSerializer,
+    400: OpenApiResponse(ERROR_REF, description="missing code, or neither id_number nor phone; too long"),
+    404: OpenApiResponse(ERROR_REF, description="unknown code or wrong pair (the same answer)"),
+    429: OpenApiResponse(ERROR_REF, description="too many lookups; Retry-After says how many seconds to wait"),
+}
+EXAMPLES = [
+    OpenApiExample(
+        "not found",
+        value={"code": "not_found", "detail": "Không tìm thấy hồ sơ với thông tin đã nhập."},
+        status_codes=["404"],
+        response_only=True,
+    ),
+    OpenApiExample(
+        "throttled",
+        value={"code": "throttled", "detail": "Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau 42 giây."},
+        status_codes=["429"],
+        response_only=True,
+    ),
+]
+
+
 class DossierLookupView(APIView):
     """Tra cứu hồ sơ bằng mã hồ sơ và số CCCD (hoặc số điện thoại) của người nộp; không cần đăng nhập."""
 
@@ -108,26 +130,8 @@ class DossierLookupView(APIView):
             "the answer is masked. Rate-limited per client (LOOKUP_RATE): 429 with a Retry-After header (seconds)."
         ),
         parameters=PARAMETERS,
-        responses={
-            200: LookupResultSerializer,
-            400: OpenApiResponse(ERROR_REF, description="missing code, or neither id_number nor phone; too long"),
-            404: OpenApiResponse(ERROR_REF, description="unknown code or wrong pair (the same answer)"),
-            429: OpenApiResponse(ERROR_REF, description="too many lookups; Retry-After says how many seconds to wait"),
-        },
-        examples=[
-            OpenApiExample(
-                "not found",
-                value={"code": "not_found", "detail": "Không tìm thấy hồ sơ với thông tin đã nhập."},
-                status_codes=["404"],
-                response_only=True,
-            ),
-            OpenApiExample(
-                "throttled",
-                value={"code": "throttled", "detail": "Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau 42 giây."},
-                status_codes=["429"],
-                response_only=True,
-            ),
-        ],
+        responses=RESPONSES,
+        examples=EXAMPLES,
     )
     def get(self, request):
         return self._answer(request.query_params)
@@ -141,12 +145,8 @@ class DossierLookupView(APIView):
             "out of URLs — browser history, proxy and server access logs. The lookup page uses it."
         ),
         request={"application/json": LookupQuerySerializer, "application/x-www-form-urlencoded": LookupQuerySerializer},
-        responses={
-            200: LookupResultSerializer,
-            400: OpenApiResponse(ERROR_REF, description="missing code, or neither id_number nor phone; too long"),
-            404: OpenApiResponse(ERROR_REF, description="unknown code or wrong pair (the same answer)"),
-            429: OpenApiResponse(ERROR_REF, description="too many lookups; Retry-After says how many seconds to wait"),
-        },
+        responses=RESPONSES,
+        examples=EXAMPLES,
     )
     def post(self, request):
         data = request.data if hasattr(request.data, "get") else {}
