@@ -76,7 +76,8 @@ def test_the_command_lists_then_deletes(world, private_dir):
     assert "would delete dossiers/123456789/aa/aa-component.pdf" in out.getvalue() and orphan.exists()
     out = StringIO()
     call_command("documents_sweep", stdout=out)
-    assert "1 files, 1 orphans deleted, 0 younger than the margin" in out.getvalue() and not orphan.exists()
+    assert "1 tệp / files, 1 tệp mồ côi / orphans đã xóa / deleted, 0 còn mới" in out.getvalue()
+    assert not orphan.exists()
     with pytest.raises(CommandError):
         call_command("documents_sweep", "--older-than-hours", "0.1")
 

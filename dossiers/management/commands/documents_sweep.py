@@ -21,11 +21,15 @@ class Command(BaseCommand):
 
     def handle(self, *args, older_than_hours: float, dry_run: bool, **options):
         if older_than_hours < 1:
-            raise CommandError("--older-than-hours must be at least 1: younger files may belong to a filing in flight")
+            raise CommandError(
+                "--older-than-hours phải từ 1 trở lên: tệp mới hơn có thể thuộc một hồ sơ đang được nộp. "
+                "--older-than-hours must be at least 1: younger files may belong to a filing in flight."
+            )
         report = documents_sweep(margin=timedelta(hours=older_than_hours), dry_run=dry_run)
         for name in report.orphans:
-            self.stdout.write(("would delete " if dry_run else "deleted ") + name)
-        verb = "would be deleted" if dry_run else "deleted"
+            self.stdout.write(("sẽ xóa / would delete " if dry_run else "đã xóa / deleted ") + name)
+        verb = "sẽ xóa / would be deleted" if dry_run else "đã xóa / deleted"
         self.stdout.write(
-            f"{report.files} files, {len(report.orphans)} orphans {verb}, {report.too_young} younger than the margin"
+            f"{report.files} tệp / files, {len(report.orphans)} tệp mồ côi / orphans {verb}, "
+            f"{report.too_young} còn mới / younger than the margin"
         )
