@@ -78,13 +78,17 @@ class SearchResponseCache:
     ``CATALOGUE_SEARCH_CACHE_CHECK_SECONDS`` (default 1 s) per process, so a page is never served more than that
     after the data under it changed. PostgreSQL only (elsewhere there is no cheap fingerprint); pages of more than
     ``MAX_PAGE_SIZE`` rows are not kept (memory stays under ~512 × 40 kB per process);
-    ``CATALOGUE_SEARCH_CACHE_SIZE = 0`` turns it off.
+    ``CATALOGUE_SEARCH_CACHE_SIZE = 0`` turns it off. Segmented LRU: a page asked for twice is protected from a
+    flood of one-off queries.
     """
 
     MAX_PAGE_SIZE = 50
 
     def __init__(self):
-        self.entries: OrderedDict = OrderedDict()
+        # a segmented LRU: a page enters on probation and is protected once asked for again, so that a flood of
+        # one-off queries (each asked once) churns the probation segment and never evicts the popular pages
+        self.probation: OrderedDict = OrderedDict()
+        self.protected: OrderedDict = OrderedDict()
         self.lock = threading.Lock()
         self.version: tuple[str | None, float] = (None, float("-inf"))
 
@@ -113,23 +117,46 @@ class SearchResponseCache:
         if key is None:
             return None
         with self.lock:
-            entry = self.entries.get(key)
+            entry = self.protected.get(key)
             if entry is not None:
-                self.entries.move_to_end(key)
+                self.protected.move_to_end(key)
+                return entry
+            entry = self.probation.pop(key, None)
+            if entry is not None:  # asked for again: a popular page
+                self.protected[key] = entry
+                self._trim()
             return entry
 
     def put(self, key: tuple | None, entry: dict) -> None:
         if key is None:
             return
         with self.lock:
-            self.entries[key] = entry
-            self.entries.move_to_end(key)
-            while len(self.entries) > self.size():
-                self.entries.popitem(last=False)
+            if key in self.protected:
+                self.protected[key] = entry
+                self.protected.move_to_end(key)
+                return
+            self.probation[key] = entry
+            self.probation.move_to_end(key)
+            self._trim()
+
+    def _trim(self) -> None:
+        """At most ``size()`` pages, a fifth of them (at least one) on probation; the protected segment's oldest
+        go back on probation, the probation's oldest go."""
+        size = self.size()
+        protected_max = size - max(1, size // 5)
+        while len(self.protected) > protected_max:
+            key, entry = self.protected.popitem(last=False)
+            self.probation[key] = entry
+        while len(self.protected) + len(self.probation) > size:
+            (self.probation or self.protected).popitem(last=False)
+
+    def __len__(self) -> int:
+        return len(self.protected) + len(self.probation)
 
     def clear(self) -> None:
         with self.lock:
-            self.entries.clear()
+            self.probation.clear()
+            self.protected.clear()
             self.version = (None, float("-inf"))
 
 

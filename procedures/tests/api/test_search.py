@@ -306,8 +306,8 @@ def test_cached_pages_are_served_until_the_catalogue_changes(client, catalogue, 
     first = search(client, q="dang ky khai sinh").json()
     with django_assert_num_queries(1):  # the catalogue fingerprint only
         assert search(client, q="dang ky khai sinh").json() == first
-    # A write through any path — here update(), which sends no signal — is seen at once. In production each write
-    # commits its own transaction; inside the test's transaction a savepoint gives the write its own xid as well.
+    # A write through any path — here update(), which sends no signal — is seen at once: the reference trigger
+    # stamps it (portal.ReferenceVersion), inside the test's transaction as in production.
     with transaction.atomic():
         ProcedureVersion.objects.filter(procedure__code=BIRTH).update(name="Đăng ký khai sinh (đã sửa)")
     again = search(client, q="dang ky khai sinh").json()
@@ -324,3 +324,22 @@ def test_large_pages_are_not_kept(client, catalogue, settings, django_assert_max
     with django_assert_max_num_queries(2) as captured:  # facets and page, computed again
         search(client, q="dang ky", page_size=100)
     assert len(captured) == 2
+
+
+def test_a_flood_of_one_off_queries_does_not_evict_the_popular_pages():
+    from procedures.api.views import SearchResponseCache
+
+    cache = SearchResponseCache()
+    cache.size = lambda: 10  # two pages on probation, eight protected
+    for popular in ("khai sinh", "ket hon", "chung thuc"):
+        cache.put(popular, {"page": popular})
+        assert cache.get(popular) == {"page": popular}  # asked again: protected
+    for number in range(1000):  # each asked once
+        cache.put(f"one-off {number}", {"page": number})
+    assert len(cache) == 10
+    assert [cache.get(popular) for popular in ("khai sinh", "ket hon", "chung thuc")] == [
+        {"page": "khai sinh"},
+        {"page": "ket hon"},
+        {"page": "chung thuc"},
+    ]
+    assert cache.get("one-off 0") is None and cache.get("one-off 999") == {"page": 999}
