@@ -55,7 +55,7 @@ from dossiers.documents.checks import (  # noqa: F401  (the documents API, in on
 )
 from dossiers.models import Document, DocumentDownload, DocumentKind, Dossier, ReceivedComponent, private_storage
 from dossiers.selectors import access_for, can_see, roles_on
-from dossiers.services.core import Forbidden, StaleVersion
+from dossiers.services.core import Forbidden, check_version
 from dossiers.services.core import now as _now
 from dossiers.services.validation import clean_text
 from dossiers.workflow import Role, State
@@ -259,12 +259,7 @@ def _authorise_upload(access, dossier: Dossier | None, kind: str, expected_versi
     """Scope (404), version (409), role (403), state (409) — the order of ``services.core.begin``."""
     if dossier is None or not can_see(access, dossier):
         raise OutOfScope()
-    if expected_version is not None and expected_version != dossier.version:
-        raise StaleVersion(
-            _("Hồ sơ đã được cập nhật bởi người khác (phiên bản %(current)d); vui lòng tải lại.")
-            % {"current": dossier.version},
-            extra={"version": dossier.version},
-        )
+    check_version(dossier, expected_version)
     held = roles_on(access, dossier)
     states = [UPLOADS[(role, kind)] for role in held if (role, kind) in UPLOADS]
     if not states:
@@ -326,12 +321,7 @@ def documents_mark_received_on_paper(
     dossier = Dossier.objects.select_for_update().select_related("procedure_version").filter(pk=dossier_id).first()
     if dossier is None or not can_see(access, dossier):
         raise OutOfScope()
-    if expected_version is not None and expected_version != dossier.version:
-        raise StaleVersion(
-            _("Hồ sơ đã được cập nhật bởi người khác (phiên bản %(current)d); vui lòng tải lại.")
-            % {"current": dossier.version},
-            extra={"version": dossier.version},
-        )
+    check_version(dossier, expected_version)
     if Role.RECEPTION not in roles_on(access, dossier):
         raise Forbidden(_("Chỉ cán bộ tiếp nhận của trung tâm nhận hồ sơ mới ghi nhận giấy tờ bản giấy."))
     if State(dossier.state) not in PAPER_STATES:

@@ -148,6 +148,16 @@ class Step:
     at: datetime
 
 
+def check_version(dossier: Dossier, expected_version: int | None) -> None:
+    """409 ``stale_version`` when the client acted on another version of the dossier than the one locked."""
+    if expected_version is not None and expected_version != dossier.version:
+        raise StaleVersion(
+            _("Hồ sơ đã được cập nhật bởi người khác (phiên bản %(current)d); vui lòng tải lại.")
+            % {"current": dossier.version},
+            extra={"version": dossier.version},
+        )
+
+
 def begin(*, dossier_id: int, actor, action: Action, expected_version: int | None) -> Step:
     """Lock the dossier and run every check, in the order that leaks nothing: scope, version, role, state."""
     access = access_for(actor)
@@ -158,12 +168,7 @@ def begin(*, dossier_id: int, actor, action: Action, expected_version: int | Non
     if dossier is None or not can_see(access, dossier):
         raise OutOfScope()
     detail_related_from_reference(dossier)  # reference rows kept by the process (none left to read when joined)
-    if expected_version is not None and expected_version != dossier.version:
-        raise StaleVersion(
-            _("Hồ sơ đã được cập nhật bởi người khác (phiên bản %(current)d); vui lòng tải lại.")
-            % {"current": dossier.version},
-            extra={"version": dossier.version},
-        )
+    check_version(dossier, expected_version)
     transition = TRANSITIONS[action]
     held = roles_on(access, dossier)
     if not (transition.roles & held):
