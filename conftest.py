@@ -105,6 +105,18 @@ def _no_reference_cache(settings):
     settings.REFERENCE_CACHE = False
 
 
+@pytest.fixture
+def reference_cache_on(settings):
+    """The per-process reference cache on, its fingerprint read on every access, emptied before and after."""
+    from portal.common import refcache
+
+    refcache.clear_all()
+    settings.REFERENCE_CACHE = True
+    settings.REFERENCE_CACHE_CHECK_SECONDS = 0
+    yield settings
+    refcache.clear_all()
+
+
 @pytest.fixture(autouse=True)
 def _generous_address_rate(settings):
     """The throttle's history outlives a test (it is in Redis): tests of the converter, many per minute from one

@@ -9,7 +9,6 @@ from django.db import connection
 from communes import selectors as communes_selectors
 from communes.models import ServiceCentre
 from dossiers.tests.factories import procedure_version
-from portal.common import refcache
 from procedures import selectors as procedures_selectors
 from procedures.models import ProcedureVersion, VersionChange
 
@@ -18,12 +17,8 @@ DAY = datetime.date(2026, 11, 27)
 
 
 @pytest.fixture
-def cache_on(settings):
-    refcache.clear_all()
-    settings.REFERENCE_CACHE = True
-    settings.REFERENCE_CACHE_CHECK_SECONDS = 0  # look at the fingerprint on every read
-    yield settings
-    refcache.clear_all()
+def cache_on(reference_cache_on):
+    return reference_cache_on  # the fingerprint is read on every access
 
 
 def centre():

@@ -9,7 +9,6 @@ import pytest
 import time_machine
 
 from dossiers.tests.factories import APPLICANT, filing_form, tiny_pdf
-from portal.common import refcache
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -20,14 +19,11 @@ def at(*args):
 
 
 @pytest.fixture(params=["reference-cache-off", "reference-cache-on"])
-def reference_cache(request, settings):
+def reference_cache(request):
     """Both ways: reading centres and versions from the database, and from the per-process cache."""
-    refcache.clear_all()
     if request.param == "reference-cache-on":
-        settings.REFERENCE_CACHE = True
-        settings.REFERENCE_CACHE_CHECK_SECONDS = 0
-    yield request.param
-    refcache.clear_all()
+        request.getfixturevalue("reference_cache_on")
+    return request.param
 
 
 def same_as_a_fresh_read(client, response, *, status=200):
