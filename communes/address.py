@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from communes.models import Commune, FormerUnit
 from communes.sources import PROVINCE_FOLDED
-from portal.common.errors import DomainError, InvalidInput, ServiceUnavailable
+from portal.common.errors import AddressNotConverted, InvalidInput, ServiceUnavailable
 from portal.common.text import fold, nfc
 
 logger = logging.getLogger(__name__)
@@ -26,11 +26,6 @@ logger = logging.getLogger(__name__)
 _ready = threading.Event()
 _lock = threading.Lock()
 _started = False
-
-
-class AddressNotConverted(DomainError):
-    status_code = 422
-    code = "address_not_found"
 
 
 def warm_up() -> None:

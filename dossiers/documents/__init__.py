@@ -59,7 +59,7 @@ from dossiers.services.core import Forbidden, check_version
 from dossiers.services.core import now as _now
 from dossiers.services.validation import clean_text
 from dossiers.workflow import Role, State
-from portal.common.errors import Conflict, InvalidInput, NotFound, OutOfScope
+from portal.common.errors import ClosedToDocuments, InvalidInput, NotFound, OutOfScope
 from procedures.models import Component, CopyKind
 
 logger = logging.getLogger(__name__)
@@ -84,10 +84,6 @@ UPLOADS: dict[tuple[Role, str], frozenset[State]] = {
 }
 #: Reception marks components received on paper (form 01) while the dossier is at the centre or being processed.
 PAPER_STATES = _COMPONENT_STATES_RECEPTION
-
-
-class ClosedToDocuments(Conflict):
-    code = "invalid_state"
 
 
 # --- Components of the pinned procedure version ----------------------------------------------------------

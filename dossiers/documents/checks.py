@@ -23,7 +23,7 @@ from django.core.files import File
 from django.utils.translation import gettext as _
 
 from dossiers.models import Document
-from portal.common.errors import InvalidInput
+from portal.common.errors import DocumentsTooLarge, InvalidFile
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +33,6 @@ MAX_NAME = 120
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _PNG_END = b"IEND\xaeB`\x82"
 _TAIL = 1024  # a PDF's %%EOF must be in its last 1024 bytes (where readers look for it)
-
-
-class InvalidFile(InvalidInput):
-    code = "invalid_file"
-
-
-class DocumentsTooLarge(InvalidInput):
-    code = "documents_too_large"
 
 
 # --- Names -----------------------------------------------------------------------------------------------

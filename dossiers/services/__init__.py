@@ -4,13 +4,13 @@
 transition table (409) checks → apply → ``save(update_fields=…)`` → one audit event and one control-slip row →
 ``transaction.on_commit`` for notifications. Nothing is ever half-written.
 
-- ``core``: that shape (``begin``, ``finish``, ``record``, ``notify_after_commit``), codes and the errors;
+- ``core``: that shape (``begin``, ``finish``, ``record``, ``notify_after_commit``) and the dossier codes;
 - ``validation``: input checked at the edge (text, CCCD / tax code, phone, e-mail, the applicant);
 - ``filing``: creating a dossier (online or by post, or received at the counter);
 - ``transitions``: one service per workflow action, and ``SERVICES`` (action → service) for the API.
 """
 
-from dossiers.services.core import Forbidden, InvalidTransition, StaleVersion, format_code, next_sequence
+from dossiers.services.core import format_code, next_sequence
 from dossiers.services.filing import dossier_file, dossier_receive_at_counter
 from dossiers.services.transitions import (
     SERVICES,
@@ -31,6 +31,7 @@ from dossiers.services.transitions import (
     dossier_withdraw,
 )
 from dossiers.services.validation import LIMITS, Applicant, clean_email, clean_id_number, clean_phone, clean_text
+from portal.common.errors import Forbidden, InvalidTransition, StaleVersion
 
 __all__ = [
     "LIMITS",

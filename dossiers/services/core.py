@@ -1,4 +1,4 @@
-"""The shape every write to a dossier shares (STYLE.md), and the errors it raises.
+"""The shape every write to a dossier shares (STYLE.md).
 
 ``begin`` locks the dossier and checks scope (404), version (409), role (403) and the transition table (409);
 the service applies its change; ``finish`` saves it, appends one audit event and one control-slip row (``record``)
@@ -21,25 +21,9 @@ from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier
 from dossiers.selectors import DETAIL_RELATED, Access, access_for, can_see, detail_related_from_reference, roles_on
 from dossiers.services.validation import LIMITS, clean_text
 from dossiers.workflow import TRANSITIONS, Action, Role, State, target_state
-from portal.common.errors import Conflict, DomainError, InvalidInput, OutOfScope
+from portal.common.errors import Forbidden, InvalidInput, InvalidTransition, OutOfScope, StaleVersion
 from portal.common.refcache import ReferenceCache
 from procedures.calendar import working_calendar
-
-# --- Errors ----------------------------------------------------------------------------------------------
-
-
-class Forbidden(DomainError):
-    status_code = 403
-    code = "forbidden"
-
-
-class InvalidTransition(Conflict):
-    code = "invalid_transition"
-
-
-class StaleVersion(Conflict):
-    code = "stale_version"
-
 
 # --- Helpers ---------------------------------------------------------------------------------------------
 

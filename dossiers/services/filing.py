@@ -13,10 +13,9 @@ from communes.selectors import centre_by_id, commune_by_code, commune_committee,
 from dossiers.models import Channel, Dossier, IdempotencyKey
 from dossiers.selectors import access_for
 from dossiers.services import core
-from dossiers.services.core import Forbidden
 from dossiers.services.validation import Applicant, clean_text
 from dossiers.workflow import Action, Role, State
-from portal.common.errors import DomainError, InvalidInput
+from portal.common.errors import DomainError, Forbidden, InvalidInput
 from procedures.models import Level
 from procedures.selectors import version_for_filing
 

@@ -12,11 +12,10 @@ from django.utils.translation import gettext as _
 from dossiers import deadlines
 from dossiers.models import Dossier, Outcome, Pause, Rating
 from dossiers.services import core
-from dossiers.services.core import InvalidTransition
 from dossiers.services.validation import LIMITS, clean_text
 from dossiers.workflow import Action
 from portal.accounts.models import Membership, StaffRole
-from portal.common.errors import InvalidInput
+from portal.common.errors import InvalidInput, InvalidTransition
 from procedures.calendar import working_calendar
 
 # --- Transitions -----------------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Domain errors and the single DRF exception handler that turns every error into ``{"code", "detail"}``.
+"""Domain errors, one hierarchy for every app, and the single DRF exception handler that turns every error into
+``{"code", "detail"}``.
+
+``DomainError`` is the base; ``InvalidInput`` (400), ``Forbidden`` (403), ``NotFound`` / ``OutOfScope`` (404),
+``Conflict`` (409), 422 and ``ServiceUnavailable`` (503) give the status, and each subclass its stable ``code``.
 
 Messages are Vietnamese first (gettext); a client asking ``Accept-Language: en`` gets English.
 """
@@ -57,6 +61,63 @@ class ServiceUnavailable(DomainError):
     def __init__(self, detail: str | None = None, *, retry_after: int = 10, **kwargs):
         super().__init__(detail, **kwargs)
         self.retry_after = retry_after
+
+
+# --- The errors of the apps' services, by the answer they get --------------------------------------------
+# Defined here rather than next to the code that raises them, so that the whole list of codes a client may meet
+# is in one place and a module never imports a service (or an API module) only to catch its error.
+
+
+class Forbidden(DomainError):
+    """The actor sees the dossier but their role may not do this (scope is checked first: outside it, 404)."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+    code = "forbidden"
+
+
+class InvalidTransition(Conflict):
+    """The workflow table has no such action from the dossier's current state."""
+
+    code = "invalid_transition"
+
+
+class StaleVersion(Conflict):
+    """The client acted on another version of the dossier than the one locked (``If-Match``)."""
+
+    code = "stale_version"
+
+
+class ClosedToDocuments(Conflict):
+    """The dossier's state takes no documents (or no components received on paper) from this role."""
+
+    code = "invalid_state"
+
+
+class InvalidFile(InvalidInput):
+    """A file failed the content checks (empty, oversize, disguised, truncated, encrypted…)."""
+
+    code = "invalid_file"
+
+
+class DocumentsTooLarge(InvalidInput):
+    """The dossier's documents would exceed their total size limit."""
+
+    code = "documents_too_large"
+
+
+class AddressNotConverted(DomainError):
+    """An old-style address that the converter cannot map onto exactly one commune: refused, never guessed."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "address_not_found"
+
+
+class NoProcessingTime(DomainError):
+    """The procedure states no usable processing time, so no appointment can be computed."""
+
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    code = "no_processing_time"
+    default_detail = gettext_lazy("Thủ tục này chưa có thời hạn giải quyết nên chưa thể tính ngày hẹn trả kết quả.")
 
 
 def _vietnamese_default(exc: exceptions.APIException) -> str | None:

@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from portal.common.errors import DomainError, InvalidInput, NotFound
+from portal.common.errors import InvalidInput, NoProcessingTime, NotFound
 from portal.common.text import nfc
 from procedures.calendar import working_calendar
 from procedures.models import ProcedureVersion, TimeUnit
@@ -33,14 +33,6 @@ MIN_YEAR, MAX_YEAR = 2000, 2099
 
 # In a query string an unencoded "+" arrives as a space: "2026-03-02T07:00:00 07:00" means "+07:00".
 _SPACED_OFFSET = re.compile(r"^(?P<stamp>.*\d)\s(?P<offset>\d{2}(?::?\d{2})?)$")
-
-
-class NoProcessingTime(DomainError):
-    """The procedure states no usable processing time, so no appointment can be computed."""
-
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    code = "no_processing_time"
-    default_detail = gettext_lazy("Thủ tục này chưa có thời hạn giải quyết nên chưa thể tính ngày hẹn trả kết quả.")
 
 
 class AppointmentEstimateSerializer(serializers.Serializer):
