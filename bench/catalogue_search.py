@@ -88,6 +88,7 @@ def bench_env(database_url: str, redis_url: str) -> dict[str, str]:
         # As in production: a worker keeps its database connection between requests.
         "DB_CONN_MAX_AGE": "600",
         "ADDRESS_CONVERTER_PRELOAD": "0",
+        "BENCH_ENDPOINTS": "1",  # the baseline endpoint (bench/endpoints.py)
         "PYTHONUNBUFFERED": "1",
     }
 

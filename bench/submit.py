@@ -16,7 +16,7 @@ What it does, all on loopback, bounded in time, stopping by itself:
      then receives it as the reception officer of the centre (``POST /api/dossiers/{id}/receive/`` with
      ``If-Match`` set to the ETag it got); a dossier counts when it is received. A request that fails in transit
      is retried with the same key / ETag, as a real client would;
-   * **bare**: each client posts the same JSON body to ``POST /api/_bench/insert/`` (``portal/bench_views.py``:
+   * **bare**: each client posts the same JSON body to ``POST /api/_bench/insert/`` (``bench/endpoints.py``:
      same middleware, token authentication and JSON rendering, one ``INSERT``); a row counts when answered 201;
 4. prints dossiers/s of both (medians of the rounds), the ratio submit / bare against the target (≥ 0.15) and the
    ratio of each round, and checks in the database that every dossier the clients were given exists exactly once
@@ -109,11 +109,11 @@ def create_fixtures(*, clients: int, centres: int) -> None:
     django.setup()
 
     from django.db import connection, transaction
+    from endpoints import CREATE_TABLE  # bench/endpoints.py (this script's folder is on sys.path)
     from rest_framework.authtoken.models import Token
 
     from communes.models import CentreKind, ServiceCentre
     from portal.accounts.models import Membership, StaffRole, User
-    from portal.bench_views import CREATE_TABLE
     from portal.common.text import fold
     from procedures.models import Procedure, ProcedureField, ProcedureVersion, Source
 

@@ -147,18 +147,28 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = "/media-private/"  # never served directly: files go out through scoped views only
 
-# Files: static as usual; dossier documents in a PRIVATE storage, never under a public URL. In production set
-# PRIVATE_STORAGE_BACKEND=storages.backends.s3.S3Storage (django-storages) and its AWS_* variables.
+# Files: static as usual; dossier documents in a PRIVATE storage, never under a public URL: a local directory
+# (PRIVATE_MEDIA_ROOT), or — for several web hosts — an S3-compatible bucket through django-storages:
+# PRIVATE_STORAGE_BACKEND=storages.backends.s3.S3Storage and the AWS_* variables below. Objects are private and
+# never overwritten; files go out only through the scoped download views, never by the bucket's own URLs.
 _PRIVATE_BACKEND = env.str("PRIVATE_STORAGE_BACKEND", default="django.core.files.storage.FileSystemStorage")
+if _PRIVATE_BACKEND.endswith("FileSystemStorage"):
+    _PRIVATE_OPTIONS: dict = {"location": env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))}
+else:
+    _PRIVATE_OPTIONS = {
+        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+        "default_acl": "private",
+        "querystring_auth": True,
+        "file_overwrite": False,
+    }
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "private": {
-        "BACKEND": _PRIVATE_BACKEND,
-        "OPTIONS": {"location": env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))}
-        if _PRIVATE_BACKEND.endswith("FileSystemStorage")
-        else {},
-    },
+    "private": {"BACKEND": _PRIVATE_BACKEND, "OPTIONS": _PRIVATE_OPTIONS},
 }
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DOSSIER_DOCUMENTS_MAX_BYTES = env.int("DOSSIER_DOCUMENTS_MAX_BYTES", default=50 * 1024 * 1024)
@@ -233,12 +243,16 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cổng dịch vụ c
 # --- REST API -------------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
+    # HTTP Basic (a password in every request) only for trying the API by hand, never in production
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.BasicAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    ]
+    + ([] if IS_PRODUCTION else ["rest_framework.authentication.BasicAuthentication"]),
+    # Log-in required unless a view says otherwise: the public ones (catalogue, communes and centres, address
+    # conversion, appointment estimate, lookup) declare AllowAny themselves; portal/tests/test_public_urls.py lists
+    # every URL reachable without log-in and compares it with the documented set.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "portal.common.pagination.Pagination",
     "PAGE_SIZE": 50,
@@ -260,6 +274,8 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "REST API of the Phú Thọ public-service portal (communes, procedures, dossiers).",
     "VERSION": "0.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # the schema and its docs page are public: they describe the API, they hold no data
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

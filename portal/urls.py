@@ -25,7 +25,5 @@ handler400 = "portal.common.errors.handler400"
 handler404 = "portal.common.errors.handler404"
 handler500 = "portal.common.errors.handler500"
 
-if settings.BENCH_ENDPOINTS:  # bench/submit.py only: never on unless BENCH_ENDPOINTS=1
-    from portal.bench_views import BenchInsertView
-
-    urlpatterns += [path("api/_bench/insert/", BenchInsertView.as_view(), name="bench-insert")]
+if settings.BENCH_ENDPOINTS:  # the benchmarks' baselines (bench/endpoints.py): never routed unless BENCH_ENDPOINTS=1
+    urlpatterns += [path("api/_bench/", include("bench.endpoints"))]

@@ -1,6 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -20,6 +21,8 @@ from portal.common.throttles import ClientAddressThrottle
 class CommuneListView(generics.ListAPIView):
     """The 148 communes of Phú Thọ (filter by kind and former province; search with or without diacritics)."""
 
+    permission_classes = [AllowAny]  # public: no log-in
+
     serializer_class = CommuneSerializer
     filterset_class = CommuneFilter
     pagination_class = None
@@ -31,6 +34,8 @@ class CommuneListView(generics.ListAPIView):
 class CommuneDetailView(APIView):
     """One commune, with the former units it was formed from and its service centre."""
 
+    permission_classes = [AllowAny]  # public: no log-in
+
     @extend_schema(responses=CommuneDetailSerializer)
     def get(self, request, code: str):
         return Response(CommuneDetailSerializer(selectors.commune_get(code=code)).data)
@@ -38,6 +43,8 @@ class CommuneDetailView(APIView):
 
 class CentreListView(generics.ListAPIView):
     """Every service centre: 148 commune centres, the provincial centre and its three branches."""
+
+    permission_classes = [AllowAny]  # public: no log-in
 
     serializer_class = CentreSerializer
     pagination_class = None
@@ -55,6 +62,8 @@ class ConvertAddressThrottle(ClientAddressThrottle):
 
 class ConvertAddressView(APIView):
     """Old-style address (before 1 July 2025) → the commune it belongs to now."""
+
+    permission_classes = [AllowAny]  # public: no log-in
 
     throttle_classes = [ConvertAddressThrottle]
 

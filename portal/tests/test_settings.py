@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from django.core.checks import run_checks
 from django.core.exceptions import ImproperlyConfigured
 
 from portal.envcheck import problems, validate_environment
+from portal.tests.envfile import env_example
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_PRODUCTION = {
@@ -80,12 +82,7 @@ def test_the_process_refuses_to_start(env, variable):
 
 
 def test_check_deploy_with_env_example_prints_no_warnings():
-    values = {}
-    for line in (ROOT / ".env.example").read_text().splitlines():
-        line = line.strip()
-        if line and not line.startswith("#") and "=" in line:
-            key, value = line.split("=", 1)
-            values[key] = value
+    values = env_example()
     assert values["DJANGO_ENV"] == "production"
     result = _manage("check", "--deploy", "--fail-level", "WARNING", **values)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -121,3 +118,61 @@ def test_custom_user_model_is_in_the_first_migration():
     text = first.read_text()
     assert "name='User'" in text or 'name="User"' in text
     assert "id_number" in text
+
+
+def _variables_read_by_settings() -> set[str]:
+    """Every environment variable the settings modules read: ``env.<cast>("NAME"…)``, ``env("NAME"…)``, names read
+    in a loop, ``os.environ``."""
+    names = set()
+    for module in ("settings.py", "envcheck.py", "celery.py"):
+        text = (ROOT / "portal" / module).read_text(encoding="utf-8")
+        names |= set(re.findall(r"\benv(?:\.\w+)?\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
+        names |= set(re.findall(r"os\.environ(?:\.get|\.setdefault)?[\[(]\s*\"([A-Z][A-Z0-9_]*)\"", text))
+        names |= set(re.findall(r"os\.getenv\(\s*\"([A-Z][A-Z0-9_]*)\"", text))
+        for block in re.findall(r"for name in \(([^)]*)\)", text):  # read in a loop: ``env.str(name, …)``
+            names |= set(re.findall(r"\"([A-Z][A-Z0-9_]*)\"", block))
+    names.discard("DJANGO_SETTINGS_MODULE")  # chosen by manage.py / wsgi.py, not a setting of the deployment
+    return names
+
+
+def test_env_example_lists_every_variable_the_settings_read():
+    read = _variables_read_by_settings()
+    assert {"DJANGO_ENV", "SECRET_KEY", "DATABASE_URL", "PRIVATE_STORAGE_BACKEND", "LOOKUP_RATE"} <= read  # it scans
+    listed = env_example(commented=True)
+    assert read - set(listed) == set(), "read by the settings but missing from .env.example"
+
+
+def test_s3_private_storage_is_configured_from_the_environment():
+    """The documented S3 option is real: django-storages is installed and the settings hand it the bucket."""
+    code = (
+        "import django; django.setup(); "
+        "from django.core.files.storage import storages; s = storages['private']; "
+        "print(type(s).__module__ + '.' + type(s).__name__, s.bucket_name, s.endpoint_url, s.default_acl, "
+        "s.querystring_auth, s.file_overwrite)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "AWS_", "PRIVATE_"))},
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DJANGO_ENV": "development",
+            "PRIVATE_STORAGE_BACKEND": "storages.backends.s3.S3Storage",
+            "AWS_STORAGE_BUCKET_NAME": "ho-so-phu-tho",
+            "AWS_S3_ENDPOINT_URL": "http://127.0.0.1:9000",
+            "AWS_ACCESS_KEY_ID": "khoa",
+            "AWS_SECRET_ACCESS_KEY": "bi-mat",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == [
+        "storages.backends.s3.S3Storage",
+        "ho-so-phu-tho",
+        "http://127.0.0.1:9000",
+        "private",
+        "True",
+        "False",
+    ]

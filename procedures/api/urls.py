@@ -1,6 +1,5 @@
 from django.urls import path, re_path
 
-from portal.api_baseline import BenchBaselineView
 from procedures.api import views
 from procedures.api.estimate import AppointmentEstimateView
 
@@ -14,6 +13,4 @@ urlpatterns = [
     ),
     path("procedures/<str:code>/", views.ProcedureDetailView.as_view(), name="procedure-detail"),
     path("catalogue/stats/", views.CatalogueStatsView.as_view(), name="catalogue-stats"),
-    # Benchmark baseline for bench/catalogue_search.py: one trivial query, no data (see portal/api_baseline.py).
-    path("_bench/baseline/", BenchBaselineView.as_view(), name="bench-baseline"),
 ]

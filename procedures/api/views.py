@@ -19,6 +19,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics
 from rest_framework.exceptions import ValidationError
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -213,6 +214,8 @@ class ProcedureListView(generics.ListAPIView):
     filter), for the filter panel.
     """
 
+    permission_classes = [AllowAny]  # public: no log-in
+
     serializer_class = ProcedureListItemSerializer
     filterset_class = ProcedureFilter
     filter_backends = [DjangoFilterBackend]  # documents the parameters; the selectors apply them
@@ -247,6 +250,8 @@ class ProcedureDetailView(APIView):
     """The procedure page: components, time, fees, channels, where to file and where it is processed, legal basis,
     announcing decision."""
 
+    permission_classes = [AllowAny]  # public: no log-in
+
     @extend_schema(responses=ProcedureDetailSerializer)
     def get(self, request, code: str):
         return Response(ProcedureDetailSerializer(selectors.procedure_detail(code=code)).data)
@@ -255,6 +260,8 @@ class ProcedureDetailView(APIView):
 class ProcedureFieldListView(APIView):
     """Fields (lĩnh vực) with the number of procedures in force, in total and per level."""
 
+    permission_classes = [AllowAny]  # public: no log-in
+
     @extend_schema(responses=ProcedureFieldSerializer(many=True))
     def get(self, request):
         return Response(ProcedureFieldSerializer(selectors.procedure_fields(), many=True).data)
@@ -262,6 +269,8 @@ class ProcedureFieldListView(APIView):
 
 class CatalogueStatsView(APIView):
     """The catalogue in force counted by level, field, announcing decision, source, online level and applied."""
+
+    permission_classes = [AllowAny]  # public: no log-in
 
     @extend_schema(
         responses=CatalogueStatsSerializer,

@@ -73,10 +73,3 @@ def test_stats_of_an_empty_catalogue(client, db):
     body = client.get("/api/catalogue/stats/").json()
     assert body["total"] == 0
     assert body["by_level"] == [] and body["by_decision"] == [] and body["applied"] == {"applied": 0, "not_applied": 0}
-
-
-def test_benchmark_baseline_is_harmless(client, db, django_assert_max_num_queries):
-    with django_assert_max_num_queries(1):
-        response = client.get("/api/_bench/baseline/")
-    assert response.status_code == 200
-    assert response.json() == {"ok": True, "value": 1}

@@ -1,0 +1,65 @@
+"""The baselines of the benchmarks: the cheapest DRF endpoints that still read or write the database.
+
+Routed only when ``settings.BENCH_ENDPOINTS`` is true (``BENCH_ENDPOINTS=1``; off by default, never in production):
+see the end of ``portal/urls.py``. They live here, with the scripts that measure against them, not in the product.
+
+* ``GET /api/_bench/baseline/`` (``bench/catalogue_search.py``): the same middleware, DRF view machinery,
+  authentication, content negotiation and JSON rendering as the catalogue API, and one ``SELECT 1``. The ratio of the
+  catalogue search to it says what the search itself costs. It exposes no data and needs no log-in, like the search.
+* ``POST /api/_bench/insert/`` (``bench/submit.py``): the same middleware, token authentication, JSON parsing and
+  rendering as ``POST /api/dossiers/``, and one ``INSERT`` (autocommit) into ``bench_insert``, a table the benchmark
+  creates in its own database. Filing and receiving a dossier is measured against it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.db import connection
+from django.urls import path
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+TABLE = "bench_insert"
+CREATE_TABLE = (
+    f"CREATE TABLE IF NOT EXISTS {TABLE} ("
+    "id bigserial PRIMARY KEY, user_id bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now(), body jsonb)"
+)
+
+
+@extend_schema(exclude=True)
+class BenchBaselineView(APIView):
+    """One ``SELECT 1`` and a two-key JSON body."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            (value,) = cursor.fetchone()
+        return Response({"ok": True, "value": value})
+
+
+@extend_schema(exclude=True)
+class BenchInsertView(APIView):
+    """One ``INSERT … RETURNING id`` of the request body; answers 201 with the new id."""
+
+    permission_classes = [IsAuthenticated]
+
+    def post(self, request):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {TABLE} (user_id, body) VALUES (%s, %s) RETURNING id",  # noqa: S608 (constant name)
+                [request.user.pk, json.dumps(request.data, ensure_ascii=False)],
+            )
+            (row_id,) = cursor.fetchone()
+        return Response({"id": row_id}, status=status.HTTP_201_CREATED)
+
+
+urlpatterns = [
+    path("baseline/", BenchBaselineView.as_view(), name="bench-baseline"),
+    path("insert/", BenchInsertView.as_view(), name="bench-insert"),
+]
