@@ -1,4 +1,4 @@
-"""Dossier documents over the API (issue 5).
+"""Dossier documents over the API.
 
 * ``GET  /api/dossiers/{id}/documents/`` — the dossier's files (outside the user's scope: 404, like an unknown id).
 * ``POST /api/dossiers/{id}/documents/`` — ``multipart/form-data``: ``file``, ``component`` (empty: other),
@@ -8,16 +8,13 @@
   ``X-Content-Type-Options: nosniff``, ``Cache-Control: private, no-store``); every download is recorded.
 * ``POST /api/dossiers/{id}/paper-components/`` — reception records the components received on paper (form 01).
 
-Filing with files goes through ``POST /api/dossiers/`` as ``multipart/form-data`` (``filing_documents`` reads it).
+Filing with files goes through ``POST /api/dossiers/`` as ``multipart/form-data``, read by ``http.filing_documents``.
 Errors are JSON ``{"code", "detail", "fields"?}`` like everywhere else.
 """
 
 from __future__ import annotations
 
-import json
-
 from django.http import FileResponse
-from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -28,11 +25,11 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dossiers import documents, selectors
+from dossiers import selectors
 from dossiers.api import serializers as s
-from dossiers.api.views import IF_MATCH, expected_version
-from dossiers.documents import JPEG, PDF, PNG
-from portal.common.errors import InvalidInput
+from dossiers.api.http import IF_MATCH, expected_version, paper_items
+from dossiers.documents import JPEG, PDF, PNG, content_disposition, download_name
+from dossiers.services import documents as document_services
 from portal.common.openapi import ERROR_REF
 
 DOSSIER_ID = OpenApiParameter("id", int, OpenApiParameter.PATH, description="Mã số hồ sơ (id)")
@@ -62,64 +59,6 @@ FILE_ERRORS = [
         response_only=True,
     ),
 ]
-
-# --- Filing with files (POST /api/dossiers/ as multipart/form-data) --------------------------------------
-
-_FILE_PARTS = ("documents", "components", "original_scans")
-
-
-def filing_data(request) -> dict:
-    """The filing's fields, whether sent as JSON or as a form (``applicant`` and ``paper_components`` as JSON
-    parts, or ``applicant.<field>`` parts). Files are left out: ``filing_documents`` reads them."""
-    data = request.data
-    if not hasattr(data, "getlist"):  # JSON
-        return data
-    plain = {key: data.get(key) for key in data if key not in _FILE_PARTS and not key.startswith("applicant.")}
-    for key in ("applicant", "paper_components"):
-        value = plain.get(key)
-        if isinstance(value, str):
-            try:
-                plain[key] = json.loads(value)
-            except ValueError:
-                message = _("Phần %(part)s phải là JSON.") % {"part": key}
-                raise InvalidInput(message, extra={"fields": {key: [message]}}) from None
-    if "applicant" not in plain:
-        dotted = {key.split(".", 1)[1]: data.get(key) for key in data if key.startswith("applicant.")}
-        if dotted:
-            plain["applicant"] = dotted
-    return plain
-
-
-def filing_documents(request) -> list[dict] | None:
-    """``documents[i]`` with ``components[i]`` and ``original_scans[i]``, as ``services.dossier_file`` takes them."""
-    data = request.data
-    if not hasattr(data, "getlist"):
-        return None
-    form = s.DossierFilingFormSerializer(
-        data={
-            "documents": request.FILES.getlist("documents"),
-            "components": data.getlist("components"),
-            "original_scans": data.getlist("original_scans"),
-        },
-        partial=True,
-    )
-    form.is_valid(raise_exception=True)
-    files = form.validated_data.get("documents", [])
-    components = form.validated_data.get("components", [])
-    scans = form.validated_data.get("original_scans", [])
-    for name, values in (("components", components), ("original_scans", scans)):
-        if values and len(values) != len(files):
-            message = _("Cần đúng một giá trị cho mỗi tệp (%(count)d tệp).") % {"count": len(files)}
-            raise InvalidInput(message, extra={"fields": {name: [message]}})
-    return [
-        {
-            "file": upload,
-            "component_id": documents.component_id_from(components[i] if components else None, field="components"),
-            "is_original_scan": bool(scans[i]) if scans else False,
-        }
-        for i, upload in enumerate(files)
-    ]
-
 
 # --- Views -----------------------------------------------------------------------------------------------
 
@@ -167,7 +106,7 @@ class DossierDocumentsView(APIView):
         payload = s.DocumentUploadSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        document = documents.document_upload(
+        document = document_services.document_upload(
             dossier_id=id,
             actor=request.user,
             file=data["file"],
@@ -206,9 +145,11 @@ class DocumentDownloadView(APIView):
         },
     )
     def get(self, request, id: int, document_id: int):
-        document, handle = documents.document_download(document_id=document_id, actor=request.user, dossier_id=id)
+        document, handle = document_services.document_download(
+            document_id=document_id, actor=request.user, dossier_id=id
+        )
         response = FileResponse(handle, content_type=document.content_type)
-        response["Content-Disposition"] = documents.content_disposition(documents.download_name(document))
+        response["Content-Disposition"] = content_disposition(download_name(document))
         response["Content-Length"] = str(document.size)
         response["X-Content-Type-Options"] = "nosniff"
         response["Cache-Control"] = "private, no-store"
@@ -247,17 +188,10 @@ class PaperComponentsView(APIView):
     def post(self, request, id: int):
         payload = s.PaperComponentsSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
-        rows = documents.documents_mark_received_on_paper(
+        rows = document_services.documents_mark_received_on_paper(
             dossier_id=id,
             actor=request.user,
             items=paper_items(payload.validated_data["items"]),
             expected_version=expected_version(request),
         )
         return Response(s.ReceivedComponentSerializer(rows, many=True).data, status=status.HTTP_201_CREATED)
-
-
-def paper_items(items: list[dict] | None) -> list[dict] | None:
-    """The API's ``component`` is the service's ``component_id``."""
-    if items is None:
-        return None
-    return [{("component_id" if key == "component" else key): value for key, value in item.items()} for item in items]

@@ -1,4 +1,5 @@
-"""``GET /api/lookup/``: the public dossier lookup (issue 5, point 8), without login, rate-limited per client.
+"""``GET /api/lookup/``: the public dossier lookup — a citizen follows their dossier with the code and ID number or
+phone printed on the receipt, without an account — rate-limited per client.
 
 Rate-limited per client address (``portal.common.throttles``): 429 with ``Retry-After`` over ``LOOKUP_RATE``.
 """

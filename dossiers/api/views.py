@@ -7,11 +7,9 @@ dossier.
 
 from __future__ import annotations
 
-import re
-
 from django.db import transaction
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
@@ -21,12 +19,19 @@ from communes.selectors import centre_by_agency_code
 from dossiers import selectors, services
 from dossiers.api import serializers as s
 from dossiers.api.filters import DossierFilter
+from dossiers.api.http import (
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    expected_version,
+    filing_data,
+    filing_documents,
+    paper_items,
+    with_etag,
+)
 from dossiers.models import Channel
 from dossiers.workflow import Action
 from portal.common.errors import InvalidInput
 from portal.common.openapi import ERROR_REF
-
-_ETAG = re.compile(r'^\s*(?:W/)?"?(\d+)"?\s*$')
 
 ERROR_EXAMPLES = [
     OpenApiExample(
@@ -61,23 +66,6 @@ ERROR_EXAMPLES = [
     ),
 ]
 
-IF_MATCH = OpenApiParameter(
-    "If-Match", str, OpenApiParameter.HEADER, required=False, description=_("Phiên bản hồ sơ (ETag) đã đọc")
-)
-IDEMPOTENCY_KEY = OpenApiParameter(
-    "Idempotency-Key", str, OpenApiParameter.HEADER, required=False, description=_("Khóa chống nộp trùng")
-)
-
-
-def expected_version(request) -> int | None:
-    header = request.headers.get("If-Match")
-    if not header or header.strip() == "*":
-        return None
-    match = _ETAG.match(header)
-    if not match:
-        raise InvalidInput(_('Tiêu đề If-Match không hợp lệ: cần phiên bản hồ sơ, ví dụ "3".'), code="invalid_if_match")
-    return int(match.group(1))
-
 
 def _centre_id(agency_code: str, field: str) -> int | None:
     if not agency_code:
@@ -87,11 +75,6 @@ def _centre_id(agency_code: str, field: str) -> int | None:
         message = _("Không có trung tâm với mã %(code)s.") % {"code": agency_code}
         raise InvalidInput(message, extra={"fields": {field: [message]}})
     return centre.pk
-
-
-def _with_etag(response: Response, dossier) -> Response:
-    response["ETag"] = f'"{dossier.version}"'
-    return response
 
 
 def _action_schema(action_name: Action, body):
@@ -131,7 +114,7 @@ class DossierViewSet(viewsets.GenericViewSet):
     @extend_schema(responses=s.DossierDetailSerializer)
     def retrieve(self, request, pk=None):
         dossier = selectors.dossier_get(user=request.user, dossier_id=int(pk))
-        return _with_etag(Response(s.DossierDetailSerializer(dossier, context={"request": request}).data), dossier)
+        return with_etag(Response(s.DossierDetailSerializer(dossier, context={"request": request}).data), dossier)
 
     @extend_schema(
         description="Nộp hồ sơ trực tuyến (hoặc qua bưu chính), hoặc tiếp nhận tại quầy (channel direct). Nộp trực "
@@ -162,8 +145,6 @@ class DossierViewSet(viewsets.GenericViewSet):
         ],
     )
     def create(self, request):
-        from dossiers.api.documents import filing_data, filing_documents, paper_items
-
         payload = s.DossierCreateSerializer(data=filing_data(request))
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
@@ -191,7 +172,7 @@ class DossierViewSet(viewsets.GenericViewSet):
         else:  # the first filing's dossier, as it is now
             dossier = selectors.dossier_get(user=request.user, dossier_id=dossier.pk)
         body = s.DossierDetailSerializer(dossier, context={"request": request}).data
-        return _with_etag(Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK), dossier)
+        return with_etag(Response(body, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK), dossier)
 
     def _act(self, request, pk, action_name: Action, body_class, **mapping):
         payload = body_class(data=request.data)
@@ -204,7 +185,7 @@ class DossierViewSet(viewsets.GenericViewSet):
         with transaction.atomic():
             dossier = service(dossier_id=int(pk), actor=request.user, expected_version=version, **kwargs)
             selectors.dossier_detail_of(dossier)
-        return _with_etag(Response(s.DossierDetailSerializer(dossier, context={"request": request}).data), dossier)
+        return with_etag(Response(s.DossierDetailSerializer(dossier, context={"request": request}).data), dossier)
 
     @_action_schema(Action.RECEIVE, None)
     @action(detail=True, methods=["post"])

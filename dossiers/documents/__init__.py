@@ -1,42 +1,18 @@
-"""Dossier documents (issue 5): scanned components, the digitised result, and components received on paper.
+"""Dossier documents below the services: the content checks and file names (``checks``), and the private storage's
+clean-up after a failed write (``storage``). The writes themselves — upload, components received on paper, the
+recorded download — are services: ``dossiers.services.documents``.
 
-* **Checks are on the content**, never on the name or the declared type: a file is accepted only if it is a PDF
-  (``%PDF-`` header, a ``%%EOF`` trailer in its last 1024 bytes, and pypdf can read every page), a JPEG (SOI marker,
-  its markers lead to an EOI after the last scan, Pillow decodes it) or a PNG (signature, an ``IEND`` chunk at the
-  end, Pillow verifies and decodes it).
-  Empty, oversize (``DOCUMENT_MAX_BYTES``; the size is counted while reading, reading stops past the limit),
-  disguised (an executable, a zip or an HTML page renamed ``.pdf``) and truncated files are refused with a 400 that
-  names the file and the reason; so is a dossier whose documents would exceed ``DOSSIER_DOCUMENTS_MAX_BYTES``.
-  Every file of a request is checked before anything is written.
+* **Checks are on the content**, never on the name or the declared type: a file is accepted only if it is a PDF,
+  a JPEG or a PNG that its reader decodes completely. Empty, oversize, disguised (an executable, a zip or an HTML
+  page renamed ``.pdf``) and truncated files are refused with a 400 that names the file and the reason; so is a
+  dossier whose documents would exceed their total limit. The checks are pure: bytes and limits in, verdict out.
 * **Names are sanitised**: NFC, no directories, no control or format characters, no leading dots, at most
   120 characters; Vietnamese is kept. The stored object's key never contains the user's name.
-* **Storage is private** (``storages["private"]``: local disk, or S3 through django-storages); files go out only
-  through ``document_download``, which checks the dossier's scope (404 otherwise) and records a
-  ``DocumentDownload`` row.
-* **The record is the row**: a ``Document`` says who uploaded what, when, its size, SHA-256 and whether it is a scan
-  of the original; ``ReceivedComponent`` rows are the components received on paper (form 01). ``AuditEvent`` stays
-  the history of workflow transitions, and uploading changes neither the state nor the dossier's version.
 
-Files are written last, inside the transaction; if anything fails after a file was written, the written files are
-deleted before the error goes on (``removed_on_failure``). A rollback of an *enclosing* transaction after success
-cannot be seen from here and leaves an orphan file (never reachable: no row points to it), which the nightly sweep
-removes (``dossiers.files``). The content checks and file names are in ``checks``.
+Nothing here imports the services, the selectors or the API (an import-linter contract keeps it so).
 """
 
-from __future__ import annotations
-
-import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any
-
-from django.core.files import File
-from django.db import transaction
-from django.db.models import Sum
-from django.utils.translation import gettext as _
-
-from dossiers.documents.checks import (  # noqa: F401  (the documents API, in one place)
+from dossiers.documents.checks import (
     EXTENSIONS,
     JPEG,
     PDF,
@@ -53,300 +29,23 @@ from dossiers.documents.checks import (  # noqa: F401  (the documents API, in on
     download_name,
     size_label,
 )
-from dossiers.models import Document, DocumentDownload, DocumentKind, Dossier, ReceivedComponent, private_storage
-from dossiers.selectors import access_for, can_see, roles_on
-from dossiers.services.core import Forbidden, check_version
-from dossiers.services.core import now as _now
-from dossiers.services.validation import clean_text
-from dossiers.workflow import Role, State
-from portal.common.errors import ClosedToDocuments, InvalidInput, NotFound, OutOfScope
-from procedures.models import Component, CopyKind
+from dossiers.documents.storage import removed_on_failure
 
-logger = logging.getLogger(__name__)
-
-MAX_PAPER_ITEMS = 100
-
-
-# --- Who may add documents, in which states (data, like the transition table) ----------------------------
-
-_COMPONENT_STATES_APPLICANT = frozenset({State.FILED, State.SUPPLEMENT_REQUESTED})
-_COMPONENT_STATES_RECEPTION = frozenset(
-    {State.FILED, State.RECEIVED, State.TRANSFERRED, State.PROCESSING, State.SUPPLEMENT_REQUESTED}
-)
-_RESULT_STATES = frozenset({State.PROCESSING, State.RESULT_READY})
-
-#: (role, kind) → the states in which that role may upload that kind of document.
-UPLOADS: dict[tuple[Role, str], frozenset[State]] = {
-    (Role.APPLICANT, DocumentKind.COMPONENT): _COMPONENT_STATES_APPLICANT,
-    (Role.RECEPTION, DocumentKind.COMPONENT): _COMPONENT_STATES_RECEPTION,  # scanning at the counter
-    (Role.HANDLER, DocumentKind.RESULT): _RESULT_STATES,
-    (Role.LEADER, DocumentKind.RESULT): _RESULT_STATES,
-}
-#: Reception marks components received on paper (form 01) while the dossier is at the centre or being processed.
-PAPER_STATES = _COMPONENT_STATES_RECEPTION
-
-
-# --- Components of the pinned procedure version ----------------------------------------------------------
-
-
-def component_id_from(value: Any, *, field: str) -> int | None:
-    """``None``, ``""`` or ``"other"`` mean "other document"; otherwise a component id."""
-    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "other")):
-        return None
-    try:
-        number = int(str(value).strip())
-    except (TypeError, ValueError):
-        number = 0
-    if number <= 0:
-        message = _('Thành phần hồ sơ phải là mã số thành phần hoặc "other".')
-        raise InvalidInput(message, extra={"fields": {field: [message]}})
-    return number
-
-
-def _components_of(version_id: int, ids: set[int], *, field: str) -> dict[int, Component]:
-    found = {c.pk: c for c in Component.objects.filter(version_id=version_id, pk__in=ids)} if ids else {}
-    unknown = sorted(ids - set(found))
-    if unknown:
-        message = _("Thành phần %(ids)s không thuộc thủ tục của hồ sơ.") % {"ids": ", ".join(map(str, unknown))}
-        raise InvalidInput(message, code="unknown_component", extra={"fields": {field: [message]}})
-    return found
-
-
-@dataclass(frozen=True)
-class PreparedDocument:
-    checked: CheckedFile
-    component: Component | None
-    is_original_scan: bool
-    kind: str = DocumentKind.COMPONENT
-
-
-def prepare(version, items: list[dict] | None, *, field: str = "documents") -> list[PreparedDocument]:
-    """Check a filing's documents — components of ``version``, every file, the dossier total — writing nothing.
-
-    Each item: ``{"file": …, "component_id": int | None, "is_original_scan": bool}``.
-    """
-    items = list(items or [])
-    ids = [component_id_from(item.get("component_id"), field=field) for item in items]
-    components = _components_of(version.pk, {i for i in ids if i is not None}, field=field)
-    checked = check_files([item.get("file") for item in items], field=field)
-    check_dossier_total(existing=0, added=checked, field=field)
-    return [
-        PreparedDocument(
-            checked=c, component=components.get(i) if i else None, is_original_scan=bool(item.get("is_original_scan"))
-        )
-        for c, i, item in zip(checked, ids, items, strict=True)
-    ]
-
-
-def require_components(version, prepared: list[PreparedDocument], *, field: str = "documents") -> None:
-    """Filing online: every mandatory component of the version must have at least one file."""
-    provided = {p.component.pk for p in prepared if p.component is not None}
-    # .all(): the components loaded with the version (procedures.selectors.version_for_filing), if they were
-    components = sorted(version.components.all(), key=lambda c: (c.order, c.pk))
-    missing = [c for c in components if c.is_required and c.pk not in provided]
-    if missing:
-        names = [c.name for c in missing]
-        message = _("Hồ sơ còn thiếu thành phần bắt buộc: %(names)s.") % {"names": "; ".join(names)}
-        raise InvalidInput(
-            message,
-            code="missing_components",
-            extra={
-                "fields": {field: [_('Chưa có tệp cho "%(name)s".') % {"name": name} for name in names]},
-                "missing_components": [{"id": c.pk, "name": c.name} for c in missing],
-            },
-        )
-
-
-# --- Writing ---------------------------------------------------------------------------------------------
-
-
-@contextmanager
-def removed_on_failure() -> Iterator[list[str]]:
-    """Collects the names of files written to the private storage; deletes them if the block fails.
-
-    Used *outside* ``transaction.atomic()``: a failed commit is caught too.
-    """
-    written: list[str] = []
-    try:
-        yield written
-    except BaseException:
-        storage = private_storage()
-        for name in written:
-            try:
-                storage.delete(name)
-            except Exception:  # pragma: no cover - the original error matters more
-                logger.exception("could not delete %s after a failed write", name)
-        raise
-
-
-def store(dossier: Dossier, prepared: list[PreparedDocument], *, actor, at, written: list[str]) -> list[Document]:
-    """Write the files and their rows (inside the caller's transaction)."""
-    documents = []
-    for item in prepared:
-        checked = item.checked
-        document = Document(
-            dossier=dossier,
-            kind=item.kind,
-            component=item.component,
-            original_name=checked.name,
-            content_type=checked.content_type,
-            size=checked.size,
-            sha256=checked.sha256,
-            is_original_scan=item.is_original_scan,
-            uploaded_by=actor if getattr(actor, "pk", None) else None,
-            uploaded_at=at,
-        )
-        # the key holds the digest, not the user's name: "dossiers/<id>/<ab>/<sha256>-component.pdf"
-        document.file.save(f"{item.kind}{EXTENSIONS[checked.content_type][0]}", checked.upload, save=False)
-        written.append(document.file.name)
-        document.save()
-        documents.append(document)
-    return documents
-
-
-def clean_paper_items(version, items: Any, *, field: str = "paper_components") -> list[dict]:
-    """Form 01's list of components received on paper: component (or other, with a name), original/copy, count."""
-    if items in (None, ""):
-        return []
-    if not isinstance(items, list) or len(items) > MAX_PAPER_ITEMS:
-        message = _("Danh sách giấy tờ nhận bản giấy không hợp lệ (tối đa %(n)d dòng).") % {"n": MAX_PAPER_ITEMS}
-        raise InvalidInput(message, extra={"fields": {field: [message]}})
-    ids = []
-    for item in items:
-        if not isinstance(item, dict):
-            message = _("Mỗi dòng phải có thành phần, tên, bản chính/bản sao và số lượng.")
-            raise InvalidInput(message, extra={"fields": {field: [message]}})
-        ids.append(component_id_from(item.get("component_id", item.get("component")), field=field))
-    components = _components_of(version.pk, {i for i in ids if i is not None}, field=field)
-    cleaned = []
-    for number, (item, component_id) in enumerate(zip(items, ids, strict=True), start=1):
-        component = components.get(component_id) if component_id else None
-        name = clean_text(item.get("name") or (component.name if component else ""), field=field, limit=500)
-        problem = None
-        if not name:
-            problem = _("hãy ghi tên giấy tờ.")
-        default_kind = component.copy_kind if component and component.copy_kind != CopyKind.EITHER else "original"
-        copy_kind = item.get("copy_kind") or default_kind
-        if copy_kind not in (CopyKind.ORIGINAL, CopyKind.COPY):
-            problem = _("bản chính (original) hoặc bản sao (copy).")
-        count = item.get("count", component.copies if component else 1)
-        if isinstance(count, bool) or not isinstance(count, int | str) or not str(count).strip().isdigit():
-            count = 0
-        count = int(count)
-        if not 1 <= count <= 99:
-            problem = _("số lượng từ 1 đến 99.")
-        if problem:
-            message = _("Dòng %(number)d: %(problem)s") % {"number": number, "problem": problem}
-            raise InvalidInput(message, extra={"fields": {field: [message]}})
-        cleaned.append({"component": component, "name": name, "copy_kind": str(copy_kind), "count": count})
-    return cleaned
-
-
-def store_paper(dossier: Dossier, cleaned: list[dict], *, actor, at) -> list[ReceivedComponent]:
-    return ReceivedComponent.objects.bulk_create(
-        [ReceivedComponent(dossier=dossier, received_by=actor, received_at=at, **item) for item in cleaned]
-    )
-
-
-# --- Services --------------------------------------------------------------------------------------------
-
-
-def _authorise_upload(access, dossier: Dossier | None, kind: str, expected_version: int | None) -> None:
-    """Scope (404), version (409), role (403), state (409) — the order of ``services.core.begin``."""
-    if dossier is None or not can_see(access, dossier):
-        raise OutOfScope()
-    check_version(dossier, expected_version)
-    held = roles_on(access, dossier)
-    states = [UPLOADS[(role, kind)] for role in held if (role, kind) in UPLOADS]
-    if not states:
-        raise Forbidden(_("Bạn không có quyền tải tài liệu lên hồ sơ này."))
-    if State(dossier.state) not in frozenset().union(*states):
-        raise ClosedToDocuments(
-            _('Không thể tải tài liệu lên khi hồ sơ đang ở trạng thái "%(state)s".')
-            % {"state": dossier.get_state_display()},
-            extra={"state": dossier.state},
-        )
-
-
-def document_upload(
-    *,
-    dossier_id: int,
-    actor,
-    file: Any,
-    component_id: int | None = None,
-    is_original_scan: bool = False,
-    kind: str = DocumentKind.COMPONENT,
-    expected_version: int | None = None,
-) -> Document:
-    """Add one file: a component (the applicant while filed or asked to supplement; reception while the dossier is
-    at the centre or being processed) or the result (handler or leader of the processing unit, processing or
-    result ready). The dossier is locked, so its total size cannot be exceeded by two uploads at once."""
-    if kind not in DocumentKind.values:
-        message = _("Loại tài liệu phải là component hoặc result.")
-        raise InvalidInput(message, extra={"fields": {"kind": [message]}})
-    component_id = component_id_from(component_id, field="component")
-    if kind == DocumentKind.RESULT and component_id is not None:
-        message = _("Kết quả giải quyết không gắn với thành phần hồ sơ.")
-        raise InvalidInput(message, extra={"fields": {"component": [message]}})
-    access = access_for(actor)
-    # unlocked first: someone who may not upload learns nothing more and costs no parsing
-    _authorise_upload(access, Dossier.objects.filter(pk=dossier_id).first(), kind, expected_version)
-    checked = check_files([file], field="file")[0]
-    with removed_on_failure() as written, transaction.atomic():
-        dossier = Dossier.objects.select_for_update().filter(pk=dossier_id).first()
-        _authorise_upload(access, dossier, kind, expected_version)
-        components = _components_of(dossier.procedure_version_id, {component_id} - {None}, field="component")
-        existing = Document.objects.filter(dossier=dossier).aggregate(total=Sum("size"))["total"] or 0
-        check_dossier_total(existing=existing, added=[checked], field="file")
-        prepared = PreparedDocument(
-            checked=checked,
-            component=components.get(component_id) if component_id else None,
-            is_original_scan=bool(is_original_scan),
-            kind=kind,
-        )
-        (document,) = store(dossier, [prepared], actor=actor, at=_now(), written=written)
-    return document
-
-
-@transaction.atomic
-def documents_mark_received_on_paper(
-    *, dossier_id: int, actor, items: list[dict], expected_version: int | None = None
-) -> list[ReceivedComponent]:
-    """Reception records the components received on paper at the counter, with original/copy and count (form 01)."""
-    access = access_for(actor)
-    dossier = Dossier.objects.select_for_update().select_related("procedure_version").filter(pk=dossier_id).first()
-    if dossier is None or not can_see(access, dossier):
-        raise OutOfScope()
-    check_version(dossier, expected_version)
-    if Role.RECEPTION not in roles_on(access, dossier):
-        raise Forbidden(_("Chỉ cán bộ tiếp nhận của trung tâm nhận hồ sơ mới ghi nhận giấy tờ bản giấy."))
-    if State(dossier.state) not in PAPER_STATES:
-        raise ClosedToDocuments(
-            _('Không thể ghi nhận giấy tờ khi hồ sơ đang ở trạng thái "%(state)s".')
-            % {"state": dossier.get_state_display()},
-            extra={"state": dossier.state},
-        )
-    cleaned = clean_paper_items(dossier.procedure_version, items, field="items")
-    if not cleaned:
-        message = _("Hãy liệt kê các giấy tờ đã nhận.")
-        raise InvalidInput(message, extra={"fields": {"items": [message]}})
-    return store_paper(dossier, cleaned, actor=actor, at=_now())
-
-
-def document_download(*, document_id: int, actor, dossier_id: int | None = None) -> tuple[Document, File]:
-    """Open a document for someone who may see its dossier (404 otherwise, like an unknown one); record it."""
-    access = access_for(actor)
-    document = Document.objects.select_related("dossier").filter(pk=document_id).first()
-    if (
-        document is None
-        or (dossier_id is not None and document.dossier_id != dossier_id)
-        or not can_see(access, document.dossier)
-    ):
-        raise OutOfScope()
-    try:
-        handle = document.file.storage.open(document.file.name, "rb")
-    except OSError:
-        logger.error("document %s: file %s missing from the private storage", document.pk, document.file.name)
-        raise NotFound(_("Tệp không còn trong kho lưu trữ."), code="file_missing") from None
-    DocumentDownload.objects.create(document=document, user=actor if getattr(actor, "pk", None) else None, at=_now())
-    return document, handle
+__all__ = [
+    "EXTENSIONS",
+    "JPEG",
+    "PDF",
+    "PNG",
+    "CheckedFile",
+    "DocumentsTooLarge",
+    "InvalidFile",
+    "_Rejected",
+    "check_dossier_total",
+    "check_file",
+    "check_files",
+    "clean_filename",
+    "content_disposition",
+    "download_name",
+    "removed_on_failure",
+    "size_label",
+]

@@ -2,9 +2,12 @@
 
 A PDF (``%PDF-`` header, a ``%%EOF`` trailer in its last 1024 bytes, pypdf reads every page), a JPEG (SOI marker,
 its markers lead to an EOI after the last scan, Pillow decodes it) or a PNG (signature, an ``IEND`` chunk at the
-end, Pillow verifies and decodes it). Empty, oversize (``DOCUMENT_MAX_BYTES``; counted while reading, reading stops
-past the limit), disguised and truncated files are refused with a 400 naming the file and the reason; so is a
-dossier whose documents would exceed ``DOSSIER_DOCUMENTS_MAX_BYTES``.
+end, Pillow verifies and decodes it). Empty, oversize (``max_bytes``; counted while reading, reading stops past the
+limit), disguised and truncated files are refused with a 400 naming the file and the reason; so is a dossier whose
+documents would exceed their total ``limit``.
+
+Pure: bytes in, verdict out. Nothing here writes, queries or reads the settings; the limits are passed in by the
+services (``DOCUMENT_MAX_BYTES``, ``DOSSIER_DOCUMENTS_MAX_BYTES``).
 """
 
 from __future__ import annotations
@@ -15,15 +18,16 @@ import re
 import unicodedata
 import warnings
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from django.conf import settings
 from django.core.files import File
 from django.utils.translation import gettext as _
 
-from dossiers.models import Document
 from portal.common.errors import DocumentsTooLarge, InvalidFile
+
+if TYPE_CHECKING:
+    from dossiers.models import Document
 
 logger = logging.getLogger(__name__)
 
@@ -257,14 +261,13 @@ def _as_file(upload: Any) -> File:
     return File(upload, name=getattr(upload, "name", None))
 
 
-def check_file(upload: Any, *, max_bytes: int | None = None) -> CheckedFile:
-    """Check one file's content (raises ``_Rejected`` with the reason). Pure: writes nothing."""
+def check_file(upload: Any, *, max_bytes: int) -> CheckedFile:
+    """Check one file's content, at most ``max_bytes`` long (raises ``_Rejected`` with the reason)."""
     if upload is None or not hasattr(upload, "read"):
         raise _reject("empty")
     upload = _as_file(upload)
     name = clean_filename(upload.name)
-    limit = settings.DOCUMENT_MAX_BYTES if max_bytes is None else max_bytes
-    size, sha256, head, tail = _read(upload, limit)
+    size, sha256, head, tail = _read(upload, max_bytes)
     if size == 0:
         raise _reject("empty")
     content_type = _sniff(head)
@@ -282,12 +285,12 @@ def _file_message(name: str, reason_message: str) -> str:
     return _('Tệp "%(name)s": %(reason)s') % {"name": name, "reason": reason_message}
 
 
-def check_files(uploads: list[Any], *, field: str) -> list[CheckedFile]:
+def check_files(uploads: list[Any], *, field: str, max_bytes: int) -> list[CheckedFile]:
     """Check every file; if any fails, one 400 lists each failed file with its reason (``fields[field]``)."""
     checked, messages, failures = [], [], []
     for upload in uploads:
         try:
-            checked.append(check_file(upload))
+            checked.append(check_file(upload, max_bytes=max_bytes))
         except _Rejected as rejected:
             name = clean_filename(getattr(upload, "name", ""))
             messages.append(_file_message(name, rejected.message))
@@ -297,8 +300,8 @@ def check_files(uploads: list[Any], *, field: str) -> list[CheckedFile]:
     return checked
 
 
-def check_dossier_total(*, existing: int, added: list[CheckedFile], field: str) -> None:
-    limit = settings.DOSSIER_DOCUMENTS_MAX_BYTES
+def check_dossier_total(*, existing: int, added: list[CheckedFile], field: str, limit: int) -> None:
+    """The dossier's documents, ``existing`` bytes plus the ``added`` files, must stay within ``limit`` bytes."""
     total = existing + sum(item.size for item in added)
     if total > limit:
         message = _(

@@ -7,10 +7,12 @@ transition table (409) checks → apply → ``save(update_fields=…)`` → one 
 - ``core``: that shape (``begin``, ``finish``, ``record``, ``notify_after_commit``) and the dossier codes;
 - ``validation``: input checked at the edge (text, CCCD / tax code, phone, e-mail, the applicant);
 - ``filing``: creating a dossier (online or by post, or received at the counter);
-- ``transitions``: one service per workflow action, and ``SERVICES`` (action → service) for the API.
+- ``transitions``: one service per workflow action, and ``SERVICES`` (action → service) for the API;
+- ``documents``: a dossier's files (upload, the recorded download) and the components received on paper.
 """
 
 from dossiers.services.core import format_code, next_sequence
+from dossiers.services.documents import document_download, document_upload, documents_mark_received_on_paper
 from dossiers.services.filing import dossier_file, dossier_receive_at_counter
 from dossiers.services.transitions import (
     SERVICES,
@@ -44,6 +46,9 @@ __all__ = [
     "clean_id_number",
     "clean_phone",
     "clean_text",
+    "document_download",
+    "document_upload",
+    "documents_mark_received_on_paper",
     "dossier_assign",
     "dossier_confirm_payment",
     "dossier_confirm_withdrawal",

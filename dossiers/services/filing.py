@@ -13,6 +13,7 @@ from communes.selectors import centre_by_id, commune_by_code, commune_committee,
 from dossiers.models import Channel, Dossier, IdempotencyKey
 from dossiers.selectors import access_for
 from dossiers.services import core
+from dossiers.services import documents as docs
 from dossiers.services.validation import Applicant, clean_text
 from dossiers.workflow import Action, Role, State
 from portal.common.errors import DomainError, Forbidden, InvalidInput
@@ -118,8 +119,6 @@ def dossier_file(
     Otherwise the new dossier carries ``rows_written``: its detail lists as written (its one audit event and
     control-slip row, its files), so that the API answers without reading them back.
     """
-    from dossiers import documents as docs
-
     if actor is None or not actor.is_authenticated:
         raise Forbidden(_("Hãy đăng nhập để nộp hồ sơ."))
     if channel not in (Channel.ONLINE, Channel.POST):
@@ -216,8 +215,6 @@ def dossier_receive_at_counter(
     (None: other), "name", "copy_kind", "count"}``). ``documents`` (optional) are scans made at the counter.
     The new dossier carries ``rows_written``, as with :func:`dossier_file`.
     """
-    from dossiers import documents as docs
-
     access = access_for(actor)
     if int(reception_centre_id) not in access.reception_centres:
         raise Forbidden(_("Bạn không phải cán bộ tiếp nhận của trung tâm này."))

@@ -34,7 +34,7 @@ from dossiers.tests.factories import (
 )
 from dossiers.tests.states import PATHS, walk
 from dossiers.workflow import State
-from portal.common.errors import InvalidInput, OutOfScope
+from portal.common.errors import ClosedToDocuments, InvalidInput, NotFound, OutOfScope
 from procedures.models import Component
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("private_dir")]
@@ -141,10 +141,10 @@ def test_a_cut_image_is_refused_even_when_pillow_is_told_to_load_cut_images(monk
     monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
     _, name, content_type, content, reason, _text = case
     with pytest.raises(documents._Rejected) as caught:
-        check_file(SimpleUploadedFile(name, content(), content_type=content_type))
+        check_file(SimpleUploadedFile(name, content(), content_type=content_type), max_bytes=1 * MB)
     assert caught.value.reason == reason
     for good in (tiny_jpeg(), tiny_png(), tiny_jpeg(size=(640, 480))):
-        assert check_file(good).size == good.size
+        assert check_file(good, max_bytes=1 * MB).size == good.size
 
 
 def test_every_bad_file_of_a_filing_is_named_and_a_good_one_is_not_stored_either(world, private_dir):
@@ -364,7 +364,7 @@ def test_an_upload_whose_row_cannot_be_written_leaves_no_file(world, private_dir
 
     monkeypatch.setattr(Document, "save", broken)
     with pytest.raises(RuntimeError):
-        documents.document_upload(dossier_id=dossier.pk, actor=world.citizen, file=tiny_png("bo-sung.png"))
+        services.document_upload(dossier_id=dossier.pk, actor=world.citizen, file=tiny_png("bo-sung.png"))
     assert stored(private_dir) == before and dossier.documents.count() == 1
 
 
@@ -380,7 +380,7 @@ def test_an_idempotent_replay_stores_nothing_twice(world, private_dir):
 
 def upload(dossier, actor, **kwargs):
     kwargs.setdefault("file", tiny_pdf("bo-sung.pdf"))
-    return documents.document_upload(dossier_id=dossier.pk, actor=actor, **kwargs)
+    return services.document_upload(dossier_id=dossier.pk, actor=actor, **kwargs)
 
 
 @pytest.mark.parametrize(
@@ -421,12 +421,12 @@ def test_who_may_upload_what_and_when(world, private_dir, state, who, kind, expe
         dossier.refresh_from_db()
         assert dossier.state == state  # nothing else changes
         return
-    errors = {"invalid_state": documents.ClosedToDocuments, "forbidden": Forbidden, "not_found": OutOfScope}
+    errors = {"invalid_state": ClosedToDocuments, "forbidden": Forbidden, "not_found": OutOfScope}
     with pytest.raises(errors[expected]) as caught:
         upload(dossier, actor, kind=kind)
     if expected == "not_found":
         with pytest.raises(OutOfScope) as unknown:
-            documents.document_upload(dossier_id=10**9, actor=actor, file=tiny_pdf())
+            services.document_upload(dossier_id=10**9, actor=actor, file=tiny_pdf())
         assert (caught.value.status_code, caught.value.code, caught.value.detail) == (
             unknown.value.status_code,
             unknown.value.code,
@@ -479,7 +479,7 @@ def test_the_leader_uploads_the_digitised_result(world, private_dir):
 
 def test_reception_marks_components_received_on_paper(world):
     dossier = walk(world, file_online(world.citizen, world.centre), PATHS[State.RECEIVED])
-    rows = documents.documents_mark_received_on_paper(
+    rows = services.documents_mark_received_on_paper(
         dossier_id=dossier.pk,
         actor=world.reception,
         items=[
@@ -512,7 +512,7 @@ def test_reception_marks_components_received_on_paper(world):
 def test_paper_components_are_checked(world, items, message):
     dossier = walk(world, file_online(world.citizen, world.centre), PATHS[State.RECEIVED])
     with pytest.raises(InvalidInput) as caught:
-        documents.documents_mark_received_on_paper(dossier_id=dossier.pk, actor=world.reception, items=items)
+        services.documents_mark_received_on_paper(dossier_id=dossier.pk, actor=world.reception, items=items)
     assert caught.value.extra["fields"] == {"items": [message]}
     assert ReceivedComponent.objects.count() == 0
 
@@ -521,13 +521,13 @@ def test_only_the_dossiers_reception_marks_paper_components(world):
     dossier = walk(world, file_online(world.citizen, world.centre), PATHS[State.RECEIVED])
     items = [{"name": "Giấy chứng sinh"}]
     with pytest.raises(OutOfScope):
-        documents.documents_mark_received_on_paper(dossier_id=dossier.pk, actor=world.other_reception, items=items)
+        services.documents_mark_received_on_paper(dossier_id=dossier.pk, actor=world.other_reception, items=items)
     for someone in (world.citizen, world.province):
         with pytest.raises(Forbidden):
-            documents.documents_mark_received_on_paper(dossier_id=dossier.pk, actor=someone, items=items)
+            services.documents_mark_received_on_paper(dossier_id=dossier.pk, actor=someone, items=items)
     returned = walk(world, file_online(world.citizen, world.centre), PATHS[State.RETURNED])
-    with pytest.raises(documents.ClosedToDocuments):
-        documents.documents_mark_received_on_paper(dossier_id=returned.pk, actor=world.reception, items=items)
+    with pytest.raises(ClosedToDocuments):
+        services.documents_mark_received_on_paper(dossier_id=returned.pk, actor=world.reception, items=items)
     assert ReceivedComponent.objects.count() == 0
 
 
@@ -574,7 +574,7 @@ def test_a_download_is_scoped_and_recorded(world):
     dossier = file_online(world.citizen, world.centre)
     document = dossier.documents.get()
     for someone in (world.citizen, world.reception, world.handler, world.province):
-        found, handle = documents.document_download(document_id=document.pk, actor=someone, dossier_id=dossier.pk)
+        found, handle = services.document_download(document_id=document.pk, actor=someone, dossier_id=dossier.pk)
         with handle:
             assert found == document and handle.read() == _tiny_pdf_bytes()
     assert list(DocumentDownload.objects.values_list("user__username", flat=True)) == [
@@ -590,7 +590,7 @@ def test_a_download_is_scoped_and_recorded(world):
         (world.citizen, document.pk, dossier.pk + 1),  # another dossier's path
     ]:
         with pytest.raises(OutOfScope) as caught:
-            documents.document_download(document_id=document_id, actor=outsider, dossier_id=dossier_id)
+            services.document_download(document_id=document_id, actor=outsider, dossier_id=dossier_id)
         assert (caught.value.code, caught.value.detail) == ("not_found", "Không tìm thấy.")
     assert DocumentDownload.objects.count() == 4
 
@@ -598,7 +598,7 @@ def test_a_download_is_scoped_and_recorded(world):
 def test_a_file_missing_from_the_storage_is_a_404_and_not_recorded(world, private_dir):
     document = file_online(world.citizen, world.centre).documents.get()
     (private_dir / document.file.name).unlink()
-    with pytest.raises(documents.NotFound) as caught:
-        documents.document_download(document_id=document.pk, actor=world.citizen)
+    with pytest.raises(NotFound) as caught:
+        services.document_download(document_id=document.pk, actor=world.citizen)
     assert caught.value.code == "file_missing"
     assert DocumentDownload.objects.count() == 0
