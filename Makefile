@@ -67,6 +67,7 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format .
 
 test: $(STAMP) messages lint
+	$(VENV)/bin/lint-imports
 	@$(TEST_ENV) $(PY) -m portal.devtools.check_services
 	$(TEST_ENV) $(PY) manage.py makemigrations --check --dry-run
 	$(TEST_ENV) $(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup $(ARGS)
