@@ -2,14 +2,16 @@
 
 The package parses the free text and applies the official mapping; this module only validates the input, maps
 the package's answer onto our ``Commune`` / ``FormerUnit`` rows and refuses to guess. The package builds a text
-index over the whole country the first time it is used (~10 s on this machine): web processes build it in a
-background thread at start-up (``start_background_warm_up``); a request arriving before it is ready waits for it
-(``ADDRESS_CONVERTER_WAIT_SECONDS``) and otherwise gets a 503 with ``Retry-After``.
+index over the whole country the first time it is used (~10 s on this machine): each gunicorn worker builds it in
+a background thread as it starts (``start_background_warm_up``, from the ``post_worker_init`` hook); a request
+arriving before it is ready waits for it (``ADDRESS_CONVERTER_WAIT_SECONDS``) and otherwise gets a 503 with
+``Retry-After``. A process forked while the index was being built builds its own (``os.register_at_fork``).
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -25,7 +27,8 @@ logger = logging.getLogger(__name__)
 
 _ready = threading.Event()
 _lock = threading.Lock()
-_started = False
+_started = False  # a warm-up was asked for in this process (it may still be running)
+_SAMPLE = "Xã Độc Lập, Thành phố Hòa Bình, Tỉnh Hòa Bình"
 
 
 def warm_up() -> None:
@@ -37,15 +40,36 @@ def warm_up() -> None:
         _started = True
         from vietnam_address_converter.text import convert_address_text
 
-        convert_address_text("Xã Độc Lập, Thành phố Hòa Bình, Tỉnh Hòa Bình")
+        convert_address_text(_SAMPLE)
         _ready.set()
         logger.info("address converter ready")
 
 
 def start_background_warm_up() -> None:
-    if not settings.ADDRESS_CONVERTER_PRELOAD or _ready.is_set():
-        return
+    """Build the index in a background thread of this process, once. Called where a serving process begins: the
+    gunicorn ``post_worker_init`` hook (``gunicorn.conf.py``), in each worker after the fork. Elsewhere (runserver,
+    a management command, a Celery worker) the index is built by the first conversion, which waits for it."""
+    global _started
+    with _lock:
+        if not settings.ADDRESS_CONVERTER_PRELOAD or _ready.is_set() or _started:
+            return
+        _started = True
     threading.Thread(target=warm_up, name="address-converter-warm-up", daemon=True).start()
+
+
+def _after_fork_in_child() -> None:
+    """A forked child has only the thread that forked: a warm-up running in the parent is not running here, and its
+    lock may be held for ever. Start afresh (what the parent finished — the package's cached indexes — is kept)."""
+    global _lock, _ready, _started
+    _lock = threading.Lock()
+    if _ready.is_set():
+        return
+    was_started, _ready, _started = _started, threading.Event(), False
+    if was_started:
+        start_background_warm_up()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _wait_until_ready() -> None:
@@ -58,6 +82,14 @@ def _wait_until_ready() -> None:
         raise ServiceUnavailable(
             _("Bộ chuyển đổi địa chỉ đang khởi động; vui lòng thử lại sau ít giây."), retry_after=10
         )
+
+
+def convert_text(text: str) -> dict:
+    """The package's answer for ``text`` (no database read), once its index is ready."""
+    _wait_until_ready()
+    from vietnam_address_converter.text import convert_address_text
+
+    return convert_address_text(text)
 
 
 @dataclass
@@ -101,10 +133,7 @@ def address_convert(*, text: str) -> ConvertedAddress:
             % {"max": settings.ADDRESS_QUERY_MAX_PARTS},
             code="address_too_many_parts",
         )
-    _wait_until_ready()
-    from vietnam_address_converter.text import convert_address_text
-
-    result = convert_address_text(text)
+    result = convert_text(text)
     conversion = result.get("conversion") or {}
     status = conversion.get("status")
     input_type = result.get("input_type")

@@ -1,0 +1,12 @@
+"""gunicorn's settings file, read from the working directory (``gunicorn portal.wsgi:application`` finds it).
+
+Command-line flags (workers, bind) still apply; this file adds what must happen in each worker process."""
+
+
+def post_worker_init(worker):
+    """In each worker, after the fork and once the application is loaded: build the old-address converter's index in
+    a background thread of this process. A thread started before the fork (in the master, with ``--preload``) would
+    not exist in the worker."""
+    from communes.address import start_background_warm_up
+
+    start_background_warm_up()
