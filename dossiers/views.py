@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 
 from django.shortcuts import render
-from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
@@ -44,9 +43,7 @@ def lookup_page(request):
         throttle = LookupThrottle()
         if not throttle.allow_request(request, None):
             seconds = max(1, math.ceil(throttle.wait() or 0))
-            context["message"] = _("Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau %(seconds)d giây.") % {
-                "seconds": seconds
-            }
+            context["message"] = throttle.limited_detail(seconds)
             response = render(request, "lookup.html", context, status=429)
             response["Retry-After"] = str(seconds)
             return response

@@ -15,6 +15,7 @@ Every variable is listed in ``.env.example``.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -70,6 +71,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "portal.apps.PortalConfig",
     "portal.accounts",
     "communes",
@@ -87,7 +89,27 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: answers a locked-out log-in with 429 (portal.common.throttles)
 ]
+
+# Log-in attempts (every form and API authentication that checks a password) are limited per user name and client
+# address with django-axes: after LOGIN_FAILURE_LIMIT failures that pair is refused for LOGIN_COOLOFF_MINUTES, then
+# may try again; a success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# counted in Redis where there is one; the embedded profile (one process, local-memory cache) counts in its database
+AXES_HANDLER = (
+    "axes.handlers.cache.AxesCacheHandler" if _raw["REDIS_URL"] else "axes.handlers.database.AxesDatabaseHandler"
+)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "portal.common.throttles.client_ip"
+AXES_LOCKOUT_CALLABLE = "portal.common.throttles.login_locked_out"
+AXES_VERBOSE = False  # its log lines carry user names, which can be ID numbers
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -248,7 +270,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ]
-    + ([] if IS_PRODUCTION else ["rest_framework.authentication.BasicAuthentication"]),
+    + ([] if IS_PRODUCTION else ["portal.common.authentication.LimitedBasicAuthentication"]),
     # Log-in required unless a view says otherwise: the public ones (catalogue, communes and centres, address
     # conversion, appointment estimate, lookup) declare AllowAny themselves; portal/tests/test_public_urls.py lists
     # every URL reachable without log-in and compares it with the documented set.

@@ -58,6 +58,7 @@ class ConvertAddressThrottle(ClientAddressThrottle):
 
     scope = "convert-address"
     rate_setting = "CONVERT_ADDRESS_RATE"
+    limited_message = _("Bạn đã chuyển đổi địa chỉ quá nhiều lần; vui lòng thử lại sau %(seconds)d giây.")
 
 
 class ConvertAddressView(APIView):

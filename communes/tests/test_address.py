@@ -139,7 +139,10 @@ def test_conversions_are_rate_limited_per_client(communes_loaded, settings):
         assert client.get(URL, {"q": ""}).status_code == 400  # refused requests count too
         throttled = client.get(URL, {"q": "Xã Độc Lập, Thành phố Hòa Bình, Tỉnh Hòa Bình"})
         assert throttled.status_code == 429 and int(throttled["Retry-After"]) > 0
-        assert throttled.json()["code"] == "throttled"
+        assert throttled.json()["code"] == "throttled" and throttled.json()["limited"] == "convert-address"
+        assert throttled.json()["detail"].startswith("Bạn đã chuyển đổi địa chỉ quá nhiều lần")
+        english = client.get(URL, {"q": "Xã Độc Lập"}, HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+        assert english.startswith("You have converted too many addresses; please try again in ")
         other = APIClient(REMOTE_ADDR="10.8.8.8")
         assert other.get(URL, {"q": "Xã Độc Lập, Thành phố Hòa Bình, Tỉnh Hòa Bình"}).status_code == 200
     finally:

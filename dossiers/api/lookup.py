@@ -7,6 +7,7 @@ Rate-limited per client address (``portal.common.throttles``): 429 with ``Retry-
 from __future__ import annotations
 
 from django.utils.cache import patch_cache_control
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.permissions import AllowAny
@@ -23,6 +24,7 @@ class LookupThrottle(ClientAddressThrottle):
 
     scope = "lookup"
     rate_setting = "LOOKUP_RATE"
+    limited_message = gettext_lazy("Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau %(seconds)d giây.")
 
 
 # --- answer shape --------------------------------------------------------------------------------------------

@@ -162,6 +162,16 @@ def _drf_code(exc: exceptions.APIException) -> str:
     return getattr(exc, "default_code", "error")
 
 
+def _throttled_body(context, seconds: int) -> dict:
+    """A 429 names what was limited: the refusing throttle's sentence and its scope (lookup, address conversion,
+    log-in…)."""
+    throttle = getattr(context.get("request"), "throttled_by", None)  # set by ClientAddressThrottle
+    if throttle is not None and hasattr(throttle, "limited_detail"):
+        return {"code": "throttled", "limited": throttle.scope, "detail": throttle.limited_detail(seconds)}
+    detail = _("Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau %(seconds)d giây.") % {"seconds": seconds}
+    return {"code": "throttled", "limited": "requests", "detail": detail}
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
         body = {"code": exc.code, "detail": exc.detail, **exc.extra}
@@ -183,8 +193,7 @@ def exception_handler(exc, context):
         seconds = max(1, int(exc.wait or 0))
         if "Retry-After" not in response:
             response["Retry-After"] = str(seconds)
-        detail = _("Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau %(seconds)d giây.") % {"seconds": seconds}
-        response.data = {"code": "throttled", "detail": detail}
+        response.data = _throttled_body(context, seconds)
     else:
         detail = _vietnamese_default(exc) or (exc.detail if isinstance(exc.detail, str) else str(exc.detail))
         response.data = {"code": _drf_code(exc), "detail": detail}

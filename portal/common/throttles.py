@@ -1,4 +1,5 @@
-"""Rate limits per client address for the public, costly endpoints (lookup, old-address conversion).
+"""Rate limits per client address for the public, costly endpoints (lookup, old-address conversion), and the
+answer to a client whose log-ins are locked out (django-axes: ``AXES_*`` in settings).
 
 The history lives in the default cache — Redis in production, so every web process shares it — and an endpoint over
 its rate answers 429 with ``Retry-After``. The client is ``REMOTE_ADDR``; ``X-Forwarded-For`` is believed only behind
@@ -7,7 +8,13 @@ its rate answers 429 with ``Retry-After``. The client is ``REMOTE_ADDR``; ``X-Fo
 
 from __future__ import annotations
 
+import math
+
 from django.conf import settings
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework.throttling import SimpleRateThrottle
 
 
@@ -25,9 +32,11 @@ def client_ip(request) -> str:
 
 class ClientAddressThrottle(SimpleRateThrottle):
     """The rate in ``settings.<rate_setting>`` (e.g. ``20/min``) per client address, counted on every request,
-    valid or not. Subclasses name their ``scope`` and ``rate_setting``."""
+    valid or not. Subclasses name their ``scope`` and ``rate_setting``, and say in ``limited_message`` what was
+    limited: the 429 carries that sentence and ``"limited": scope`` (``portal.common.errors.exception_handler``)."""
 
     rate_setting = ""
+    limited_message = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau %(seconds)d giây.")
 
     def get_rate(self) -> str:
         return getattr(settings, self.rate_setting)
@@ -37,3 +46,40 @@ class ClientAddressThrottle(SimpleRateThrottle):
 
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+    def allow_request(self, request, view) -> bool:
+        allowed = super().allow_request(request, view)
+        if not allowed and getattr(request, "throttled_by", None) is None:
+            request.throttled_by = self  # the first throttle that refused: what the 429 names
+        return allowed
+
+    def limited_detail(self, seconds: int) -> str:
+        return str(self.limited_message) % {"seconds": seconds}
+
+
+def login_locked_out(request, original_response=None, credentials=None) -> HttpResponse:
+    """``AXES_LOCKOUT_CALLABLE``: too many failed log-ins for this user name from this address. A 429 that names
+    log-in as what was limited, with ``Retry-After``: JSON on the API, a page elsewhere."""
+    from axes.helpers import get_cool_off
+
+    cool_off = get_cool_off(request)
+    seconds = max(1, math.ceil(cool_off.total_seconds())) if cool_off else 0
+    if seconds:
+        message = _("Bạn đã đăng nhập sai quá nhiều lần; vui lòng thử lại sau %(minutes)d phút.") % {
+            "minutes": max(1, math.ceil(seconds / 60))
+        }
+    else:
+        message = _("Bạn đã đăng nhập sai quá nhiều lần; tài khoản tạm bị khóa, hãy liên hệ quản trị viên.")
+    if request.path.startswith("/api/"):
+        from django.http import JsonResponse
+
+        response = JsonResponse(
+            {"code": "throttled", "limited": "login", "detail": message},
+            status=429,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    else:
+        response = render(request, "login_locked.html", {"message": message}, status=429)
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response

@@ -370,6 +370,7 @@ def test_rate_limited_per_client_with_retry_after(world, api, ip, settings):
     assert throttled["Retry-After"] == "60"  # time is frozen: the oldest of the three leaves the window in 60 s
     assert throttled.json() == {
         "code": "throttled",
+        "limited": "lookup",
         "detail": "Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau 60 giây.",
     }
     english = api.get(URL, {"code": dossier.code}, HTTP_ACCEPT_LANGUAGE="en")
