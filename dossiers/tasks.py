@@ -89,12 +89,23 @@ def _message(dossier, action: str, subject: str) -> EmailMessage:
     return message
 
 
-@shared_task(name="dossiers.notify", ignore_result=True)
+#: A send that fails on the network (SMTP refused or unreachable: ``OSError``, which ``smtplib.SMTPException`` is) is
+#: retried by Celery with exponential back-off — 30 s, 1 min, 2 min … at most an hour apart, eight times (~4 h).
+NOTIFY_RETRY = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 3600,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="dossiers.notify", ignore_result=True, **NOTIFY_RETRY)
 def dossier_notify(dossier_id: int, action: str) -> None:
     """E-mail the applicant about ``action``; on reception, with the receipt (form 01) attached.
 
     Safe to run twice: an occurrence already notified (remembered in the cache by its audit event) is skipped; a
-    failed send forgets the claim so that a retry sends it.
+    failed send forgets the claim and raises, and Celery retries it (``NOTIFY_RETRY``), so the retry sends it.
     """
     from dossiers.slips.context import dossier_for_slips
 

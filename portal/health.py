@@ -1,4 +1,8 @@
-"""/healthz (the process answers) and /readyz (every dependency, by name; 503 when any is down)."""
+"""/healthz (the process answers) and /readyz (every dependency, by name; 503 when any is down).
+
+/readyz also shows when the Celery heartbeat (``portal.tasks.heartbeat``, sent by beat every minute and run by a
+worker) was last seen, under ``workers``: for the operator, not counted in the status — a web process can serve
+while the workers are being restarted."""
 
 from __future__ import annotations
 
@@ -49,6 +53,34 @@ def _check_broker() -> str:
     return "reachable"
 
 
+#: A heartbeat older than this (beat sends one a minute) means beat or every worker has stopped.
+HEARTBEAT_FRESH_SECONDS = 180
+
+
+def _workers() -> dict:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"heartbeat": None, "detail": "eager mode (tasks run in-process, no worker or scheduler)"}
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from portal.tasks import HEARTBEAT_CACHE_KEY
+
+    try:
+        stamp = cache.get(HEARTBEAT_CACHE_KEY)
+    except Exception as exc:  # the cache check above reports the cache itself
+        return {"heartbeat": None, "detail": f"{type(exc).__name__}: {exc}"}
+    at = parse_datetime(stamp["at"]) if stamp else None
+    if at is None:
+        return {"heartbeat": None, "detail": "no heartbeat seen yet: is celery beat running, and a worker?"}
+    age = (timezone.now() - at).total_seconds()
+    return {
+        "heartbeat": stamp["at"],
+        "age_seconds": round(age),
+        "fresh": age <= HEARTBEAT_FRESH_SECONDS,
+        "detail": "beat and a worker are running" if age <= HEARTBEAT_FRESH_SECONDS else "heartbeat is stale",
+    }
+
+
 CHECKS = {
     "database": _check_database,
     "migrations": _check_migrations,
@@ -76,7 +108,7 @@ def readyz(request):
             results[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
     return JsonResponse(
-        {"status": "ok" if ok else "unavailable", "checks": results},
+        {"status": "ok" if ok else "unavailable", "checks": results, "workers": _workers()},
         status=200 if ok else 503,
         json_dumps_params={"ensure_ascii": False},
     )

@@ -231,16 +231,12 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
-# Periodic schedules are declared once, here. Later issues add the deadline sweeps.
+# Periodic schedules are declared once, here (exactly one beat process runs them).
 CELERY_BEAT_SCHEDULE = {
+    # beat and a worker are alive: /readyz shows when it last ran
     "portal-heartbeat": {
         "task": "portal.tasks.heartbeat",
         "schedule": 60.0,
-    },
-    "portal-daily-reference-check": {
-        "task": "portal.tasks.heartbeat",
-        "schedule": crontab(hour=6, minute=30),
-        "kwargs": {"label": "daily"},
     },
     # files left by a filing whose transaction rolled back after they were written (dossiers/files.py)
     "dossiers-nightly-documents-sweep": {

@@ -11,7 +11,7 @@ HEARTBEAT_CACHE_KEY = "celery:heartbeat"
 
 @shared_task(name="portal.tasks.heartbeat")
 def heartbeat(label: str = "beat") -> str:
-    """Record that the scheduler and a worker are alive (read by /readyz)."""
+    """Record that the scheduler and a worker are alive: /readyz shows when it last ran (``workers``)."""
     stamp = timezone.now().isoformat()
     cache.set(HEARTBEAT_CACHE_KEY, {"at": stamp, "label": label}, timeout=None)
     return stamp

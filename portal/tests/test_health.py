@@ -56,3 +56,28 @@ def test_readyz_is_503_when_migrations_are_missing(client, monkeypatch):
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["migrations"]["ok"] is False
+
+
+@pytest.mark.redis
+def test_readyz_shows_the_last_heartbeat_without_counting_it(client, settings):
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.utils import timezone
+
+    from portal.tasks import HEARTBEAT_CACHE_KEY, heartbeat
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    cache.delete(HEARTBEAT_CACHE_KEY)
+    body = client.get("/readyz").json()
+    assert body["workers"]["heartbeat"] is None and "no heartbeat" in body["workers"]["detail"]
+    assert body["status"] == "ok"  # a web process is ready whatever the workers do
+    stamp = heartbeat()  # what beat sends and a worker runs
+    body = client.get("/readyz").json()
+    assert body["workers"]["heartbeat"] == stamp and body["workers"]["fresh"] is True
+    old = (timezone.now() - timedelta(minutes=10)).isoformat()
+    cache.set(HEARTBEAT_CACHE_KEY, {"at": old, "label": "beat"}, timeout=None)
+    body = client.get("/readyz").json()
+    assert body["workers"]["fresh"] is False and body["workers"]["age_seconds"] >= 600
+    assert body["status"] == "ok"
+    cache.delete(HEARTBEAT_CACHE_KEY)

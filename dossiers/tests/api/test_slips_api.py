@@ -321,6 +321,27 @@ def test_a_failed_send_is_sent_by_the_retry(world, django_capture_on_commit_call
     assert len(mailoutbox) == 1 and mailoutbox[0].attachments
 
 
+def test_a_send_that_fails_is_retried_by_celery(world, mailoutbox, monkeypatch):
+    """A send that fails on the network is retried by Celery itself (run at once here: eager mode runs the retry
+    immediately instead of after its back-off), and the retry sends the e-mail once."""
+    from django.core.mail import EmailMessage
+
+    dossier = slip_cases.received(world)
+    mailoutbox.clear()
+    real_send, failures = EmailMessage.send, []
+
+    def fails_once(self, fail_silently=False):
+        if not failures:
+            failures.append(1)
+            raise ConnectionRefusedError("SMTP down")
+        return real_send(self, fail_silently=fail_silently)
+
+    monkeypatch.setattr(EmailMessage, "send", fails_once)
+    result = dossier_notify.apply(args=(dossier.pk, "receive"), throw=False)
+    assert result.state == "SUCCESS", result.traceback
+    assert failures == [1] and len(mailoutbox) == 1
+
+
 def test_other_notifications_carry_no_attachment(world, django_capture_on_commit_callbacks, mailoutbox):
     dossier = slip_cases.filed(world)
     with django_capture_on_commit_callbacks(execute=True):
