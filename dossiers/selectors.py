@@ -241,8 +241,9 @@ def _lists_in_one_statement(dossier_id: int, names: list[str]) -> dict[str, list
     their joined rows (only the fields the detail shows), ordered as ``detail_prefetches`` orders them.
 
     An action's answer needs the dossier's whole history; read through the ORM's prefetching that was four or five
-    statements, a quarter of the cost of receiving a dossier. The API tests compare every answer built this way
-    with a fresh ``GET`` (``dossier_get``, the ORM's prefetching)."""
+    statements, a quarter of the cost of receiving a dossier (``bench/submit.py``). ``dossiers/tests/
+    test_detail_lists.py`` proves it reads exactly what the ORM's prefetching reads, for a dossier in every state;
+    the API tests compare every answer built this way with a fresh ``GET``."""
     using = connection.alias
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join(_list_sql(name) for name in names), {"id": dossier_id})
