@@ -1,4 +1,4 @@
-"""Filing and receiving dossiers under load, against a bare one-INSERT DRF endpoint, in one run (issue 4, point 14).
+"""Filing and receiving dossiers under load, against a bare one-INSERT DRF endpoint, in one run.
 
 What it does, all on loopback, bounded in time, stopping by itself:
 

@@ -1,4 +1,4 @@
-"""Public lookup of one dossier by its code and the applicant's ID number or phone (issue 5, point 8).
+"""Public lookup of one dossier by its code and the applicant's ID number or phone, without an account.
 
 Anyone may ask, without an account, so the answer must not teach anything to someone who does not already hold
 the pair printed on the receipt:

@@ -1,8 +1,9 @@
 """Dossiers and their history. State changes only through ``dossiers.services``.
 
-The dossier row records, as indexed columns, every fact the reminders and the province indicators need
-(ROADMAP 1 and 3): state and national status, channel, reception / processing / return units, received / due /
-finished moments, supplement count, timeliness, payment, rating.
+The dossier row records, as indexed columns, every fact the deadline reminders, the province's indicators and
+the sync with the national portal need, so that none of them has to replay a dossier's history: state and national
+status, channel, reception / processing / return units, received / due / finished moments, supplement count,
+timeliness, payment, rating.
 """
 
 from __future__ import annotations
@@ -267,7 +268,7 @@ class IdempotencyKey(models.Model):
         return f"{self.user_id} {self.key}"
 
 
-# --- Documents (issue 5) ---------------------------------------------------------------------------------
+# --- Documents: scans and results, private storage, audited downloads ----------------------------------------------
 
 
 class _PrivateStorage(LazyObject):

@@ -1,4 +1,4 @@
-"""Concurrency on PostgreSQL (issue 4, points 8, 10, 11): gap-free codes, optimistic locking, idempotent filing.
+"""Concurrency on PostgreSQL: gap-free codes, optimistic locking, idempotent filing.
 
 Each worker thread has its own database connection (Django's connections are per thread) and closes it at the end.
 The transactional database lets every thread see what the others committed; tables are flushed after each test.

@@ -1,4 +1,4 @@
-"""Documents (issue 5, points 1–4), through the services: checks on the content, names, limits, who may upload
+"""Documents, through the services: checks on the content, names, limits, who may upload
 when, filing online with every mandatory component, components received on paper, audited downloads.
 
 Every refused file leaves nothing behind: no ``Document`` row and no file in the (temporary) private storage.

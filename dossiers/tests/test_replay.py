@@ -1,4 +1,4 @@
-"""The stored deadline facts of every dossier can be derived again from its history (issue 4, point 6).
+"""The stored deadline facts of every dossier can be derived again from its history (the audit trail is the truth).
 
 A deterministic random walk drives 48 dossiers through the real services at frozen moments spread over 2026
 (receptions before Tết, on the make-up Saturday 22/8, around Hùng Kings' day, 30/4, National Day and 24/11, at

@@ -1,4 +1,4 @@
-"""Every state × every action × every role, through the real services (issue 4, points 4 and 5).
+"""Every state × every action × every role, through the real services.
 
 For each state (and the two one-off rules: extend at most once, rate once) one dossier is driven there by the real
 services; then every action is tried by every person, each attempt inside a savepoint that is rolled back. Allowed

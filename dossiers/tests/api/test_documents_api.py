@@ -1,4 +1,4 @@
-"""Documents over the API (issue 5): filing as multipart, uploads, the scoped and audited download, paper
+"""Documents over the API: filing as multipart, uploads, the scoped and audited download, paper
 components — and that no file is reachable under a public URL."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Errors of the dossier API (issue 4, point 12 and "Bad input").
+"""Errors of the dossier API: bad input gets a clear error and loses nothing.
 
 Errors are JSON ``{"code", "detail", "fields"?}`` in Vietnamese (English with ``Accept-Language: en``): 400 invalid
 input (per field), 403 a role that may not act, 404 out of scope or missing, 409 invalid transition or stale version.

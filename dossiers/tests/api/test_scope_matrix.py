@@ -1,4 +1,4 @@
-"""Who sees what through the HTTP API (issue 4, point 2): every role × every endpoint × a dossier inside and outside.
+"""Who sees what through the HTTP API: every role × every endpoint × a dossier inside and outside.
 
 Two dossiers: ``inside`` (filed by the citizen for a beneficiary named by ID number, received at Việt Trì, returned
 at the Việt Trì branch, processed by UBND phường Việt Trì) and ``outside`` (filed by another citizen at a commune of
