@@ -1,0 +1,169 @@
+"""A catalogue re-import never rewrites the version real dossiers are bound to.
+
+With dossiers filed under the birth-registration version of 1/7/2025 (their scanned documents pointing to its
+components), an import that changes that procedure opens a new version from the import date and leaves the old
+one — content and components — as it was; a re-import of the same data changes nothing; a change that could only
+rewrite the pinned version is refused and writes nothing. Procedures without dossiers are still updated in place.
+"""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from dossiers.models import Document
+from dossiers.tests.factories import file_online, procedure_version
+from procedures.importing.records import CatalogueRecord
+from procedures.importing.runtogether import ComponentRecord
+from procedures.models import Component, ProcedureVersion
+from procedures.services import catalogue_records_import
+
+pytestmark = pytest.mark.django_db
+
+JULY_2025 = datetime.date(2025, 7, 1)
+
+
+def record(code: str = "1.001193", *, effective_from=JULY_2025, name="Thủ tục đăng ký khai sinh", **overrides):
+    values = {
+        "file": "test.csv",
+        "row": 2,
+        "code": code,
+        "name": name,
+        "field": "Hộ tịch",
+        "level": "commune",
+        "agency_name": "Ủy ban nhân dân cấp xã",
+        "time_value": Decimal("3"),
+        "time_unit": "working_days",
+        "fee_vnd": 0,
+        "channel_online": True,
+        "online_level": "partial",
+        "effective_from": effective_from,
+        "components": [ComponentRecord(name="Tờ khai đăng ký khai sinh", copy_kind="original")],
+    }
+    values.update(overrides)
+    return CatalogueRecord(**values)
+
+
+def snapshot(version: ProcedureVersion) -> dict:
+    version.refresh_from_db()
+    return {
+        "name": version.name,
+        "time_value": version.time_value,
+        "effective_from": version.effective_from,
+        "components": list(version.components.order_by("order").values_list("pk", "name", "copy_kind", "order")),
+    }
+
+
+@pytest.fixture
+def pinned(world):
+    """The birth-registration version of 1/7/2025, and a dossier filed under it with a scan of its component."""
+    version = ProcedureVersion.objects.get(procedure__code="1.001193", effective_from=JULY_2025)
+    base = catalogue_records_import(records=[record()])  # no dossier yet: the version takes the record's values
+    assert base.written and base.total("updated") == 1 and not base.moved
+    dossier = file_online(world.citizen, world.centre)
+    assert dossier.procedure_version_id == version.pk
+    assert Document.objects.filter(dossier=dossier, component__version=version).exists()
+    return version, dossier
+
+
+def test_a_change_opens_a_new_version_from_the_import_date_and_leaves_the_pinned_one(pinned):
+    version, dossier = pinned
+    before = snapshot(version)
+    changed = record(
+        name="Đăng ký khai sinh (sửa đổi)",
+        time_value=Decimal("2"),
+        components=[  # the pinned version's only component is gone: documents point to it (PROTECT)
+            ComponentRecord(name="Tờ khai đăng ký khai sinh (mẫu mới)", copy_kind="original"),
+            ComponentRecord(name="Giấy chứng sinh", copy_kind="original"),
+        ],
+    )
+    summary = catalogue_records_import(records=[changed])
+    assert summary.written and not summary.problems, summary.problems
+    today = timezone.localdate()
+    assert summary.moved == {("1.001193", JULY_2025): today}
+    after = snapshot(version)
+    assert {k: v for k, v in after.items()} == before  # content and components untouched
+    version.refresh_from_db()
+    assert version.effective_until == today  # only its period closes
+    new = ProcedureVersion.objects.get(procedure__code="1.001193", effective_from=today)
+    assert new.name == "Đăng ký khai sinh (sửa đổi)" and new.time_value == Decimal("2.00") and new.change == "amended"
+    assert list(new.components.order_by("order").values_list("name", flat=True)) == [
+        "Tờ khai đăng ký khai sinh (mẫu mới)",
+        "Giấy chứng sinh",
+    ]
+    dossier.refresh_from_db()
+    assert dossier.procedure_version_id == version.pk
+
+    # the same data again: nothing changes
+    counts = (ProcedureVersion.objects.count(), Component.objects.count())
+    again = catalogue_records_import(records=[changed])
+    assert again.written and again.total("unchanged") == 1 and again.total("updated") == 0
+    assert (ProcedureVersion.objects.count(), Component.objects.count()) == counts
+    assert snapshot(version) == before
+
+
+def test_unchanged_data_changes_nothing_even_when_pinned(pinned):
+    version, _dossier = pinned
+    before = snapshot(version)
+    same = record(components=[ComponentRecord(name="Tờ khai đăng ký khai sinh", copy_kind="original")])
+    summary = catalogue_records_import(records=[same])
+    assert summary.written and summary.total("unchanged") == 1 and not summary.moved
+    assert ProcedureVersion.objects.filter(procedure__code="1.001193").count() == 1
+    assert snapshot(version) == before
+
+
+def test_a_dated_change_inside_the_pinned_period_starts_from_the_import_date(pinned):
+    version, _dossier = pinned
+    before = snapshot(version)
+    earlier = timezone.localdate() - datetime.timedelta(days=30)
+    summary = catalogue_records_import(records=[record(effective_from=earlier, name="Đăng ký khai sinh")])
+    assert summary.written and summary.moved == {("1.001193", earlier): timezone.localdate()}
+    assert not ProcedureVersion.objects.filter(procedure__code="1.001193", effective_from=earlier).exists()
+    assert snapshot(version) == before
+
+
+def test_a_change_that_could_only_rewrite_the_pinned_version_is_refused_and_writes_nothing(world):
+    today = timezone.localdate()
+    current = ProcedureVersion.objects.get(procedure__code="1.001193", effective_from=JULY_2025)
+    current.effective_until = today
+    current.save(update_fields=["effective_until"])
+    todays = ProcedureVersion.objects.create(
+        procedure=current.procedure,
+        effective_from=today,
+        name="Thủ tục đăng ký khai sinh",
+        name_folded="thu tuc dang ky khai sinh",
+        field=current.field,
+        level="commune",
+        time_value=Decimal("3"),
+        time_unit="working_days",
+        working_hours=24,
+        fee_vnd=0,
+        channel_online=True,
+        is_applied=True,
+        change="amended",
+    )
+    Component.objects.create(version=todays, order=1, name="Tờ khai đăng ký khai sinh", copy_kind="original")
+    dossier = file_online(world.citizen, world.centre)
+    assert dossier.procedure_version_id == todays.pk
+    before = snapshot(todays)
+    counts = (ProcedureVersion.objects.count(), Component.objects.count())
+
+    summary = catalogue_records_import(records=[record(effective_from=today, name="Tên khác")])
+    assert not summary.written
+    assert [problem.column for problem in summary.problems] == ["effective_from"]
+    assert "đang được hồ sơ sử dụng" in summary.problems[0].message
+    assert summary.total("rejected") == 1
+    assert snapshot(todays) == before
+    assert (ProcedureVersion.objects.count(), Component.objects.count()) == counts
+
+
+def test_a_procedure_without_dossiers_is_still_updated_in_place(world):
+    version = procedure_version(code="1.000894", name="Đăng ký kết hôn")
+    summary = catalogue_records_import(records=[record("1.000894", name="Đăng ký kết hôn (sửa đổi)")])
+    assert summary.written and summary.total("updated") == 1 and not summary.moved
+    version.refresh_from_db()
+    assert version.name == "Đăng ký kết hôn (sửa đổi)"
+    assert ProcedureVersion.objects.filter(procedure__code="1.000894").count() == 1

@@ -1,0 +1,103 @@
+"""The import planner is pure: tables of cases, no database (pytest-django refuses any query in these tests)."""
+
+from __future__ import annotations
+
+import datetime
+from decimal import Decimal
+
+import pytest
+
+from procedures.importing.records import CatalogueRecord
+from procedures.importing.runtogether import ComponentRecord
+from procedures.models import Procedure, ProcedureField, ProcedureVersion
+from procedures.services.planner import ImportPlan, VersionInUse, apply_record, desired
+
+JULY = datetime.date(2025, 7, 1)
+JANUARY = datetime.date(2026, 1, 1)
+TODAY = datetime.date(2026, 12, 4)
+NEXT_YEAR = datetime.date(2027, 1, 1)
+FIELD = ProcedureField(pk=7, name="Hộ tịch", slug="ho-tich", name_folded="ho tich")
+COMPONENTS = [ComponentRecord(name="Tờ khai", copy_kind="original")]
+
+
+def _record(day: datetime.date, name: str = "Đăng ký khai sinh", **overrides) -> CatalogueRecord:
+    values = {
+        "file": "t.csv",
+        "row": 2,
+        "code": "1.001193",
+        "name": name,
+        "field": "Hộ tịch",
+        "level": "commune",
+        "time_value": Decimal("3"),
+        "time_unit": "working_days",
+        "fee_vnd": 0,
+        "effective_from": day,
+        "components": list(COMPONENTS),
+    }
+    values.update(overrides)
+    return CatalogueRecord(**values)
+
+
+def _plan(*, pinned: bool) -> tuple[ImportPlan, ProcedureVersion]:
+    """One existing version from 1/7/2025 with the record's values (as a previous import left it)."""
+    procedure = Procedure(pk=1, code="1.001193", source="national-db")
+    version = ProcedureVersion(pk=10, procedure=procedure, effective_from=JULY)
+    plan = ImportPlan(
+        procedures={"1.001193": procedure},
+        versions={"1.001193": [version]},
+        components={id(version): list(COMPONENTS)},
+        fields={"Hộ tịch": FIELD},
+        units={},
+        decisions={},
+        pinned={("1.001193", JULY)} if pinned else set(),
+        import_date=TODAY,
+    )
+    for name, value in desired(_record(JULY), plan).items():
+        setattr(version, name, value)
+    return plan, version
+
+
+@pytest.mark.parametrize(
+    ("pinned", "day", "name", "status", "new_version_from", "old_renamed", "old_until"),
+    [
+        # the same data: nothing, pinned or not
+        (False, JULY, "Đăng ký khai sinh", "unchanged", None, False, None),
+        (True, JULY, "Đăng ký khai sinh", "unchanged", None, False, None),
+        # a change on the version's own date: in place when free, from the import date when pinned
+        (False, JULY, "Tên mới", "updated", None, True, None),
+        (True, JULY, "Tên mới", "updated", TODAY, False, TODAY),
+        # a dated change inside the version's period: from that date when free, from the import date when pinned
+        (False, JANUARY, "Tên mới", "updated", JANUARY, False, JANUARY),
+        (True, JANUARY, "Tên mới", "updated", TODAY, False, TODAY),
+        # a future change: from its own date, pinned or not (no dossier is received under it yet)
+        (
+            True,
+            datetime.date(2027, 1, 1),
+            "Tên mới",
+            "updated",
+            datetime.date(2027, 1, 1),
+            False,
+            datetime.date(2027, 1, 1),
+        ),
+    ],
+)
+def test_what_a_record_does(pinned, day, name, status, new_version_from, old_renamed, old_until):
+    plan, version = _plan(pinned=pinned)
+    assert apply_record(_record(day, name), plan) == status
+    new = [v.effective_from for v in plan.new_versions]
+    assert new == ([new_version_from] if new_version_from else [])
+    assert (version.name == name and name != "Đăng ký khai sinh") is old_renamed
+    if old_until:
+        assert version.effective_until == old_until
+        assert plan.dirty_versions[id(version)][1] == {"effective_until"}  # nothing else of it is written
+    elif not old_renamed:
+        assert id(version) not in plan.dirty_versions
+
+
+def test_a_pinned_version_starting_on_the_import_date_refuses_the_change():
+    plan, _version = _plan(pinned=True)
+    plan.import_date = JULY
+    with pytest.raises(VersionInUse) as refused:
+        apply_record(_record(JULY, "Tên mới"), plan)
+    assert refused.value.problem.column == "effective_from"
+    assert plan.new_versions == [] and plan.dirty_versions == {}
