@@ -11,7 +11,6 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from portal.common.text import fold, nfc
-from procedures.importing.runtogether import working_hours_for
 from procedures.importing.validation import time_problem
 from procedures.models import (
     AnnouncingDecision,
@@ -25,6 +24,7 @@ from procedures.models import (
     Source,
 )
 from procedures.services import procedure_version_periods_sync
+from procedures.worktime import whole_working_hours
 
 
 class ProcedureVersionForm(forms.ModelForm):
@@ -76,7 +76,7 @@ class ProcedureVersionForm(forms.ModelForm):
         if problem:
             errors["time_value"] = problem
         else:
-            expected = working_hours_for(value, unit) if value is not None else None
+            expected = whole_working_hours(time_value=value, time_unit=unit)
             hours = data.get("working_hours")
             if unit in {"working_days", "working_hours"}:
                 if hours is None:

@@ -44,6 +44,7 @@ __all__ = [
     "WORKING_HOURS",
     "WorkingCalendar",
     "statutory_working_day",
+    "whole_working_hours",
     "working_hours_for",
 ]
 
@@ -129,6 +130,27 @@ def working_hours_for(*, time_value: int | float | Decimal, time_unit: str) -> D
     if not value.is_finite() or value < 0:
         raise ValueError(f"a processing time must be a finite number ≥ 0, not {time_value!r}")
     return value * HOURS_PER_WORKING_DAY if time_unit == WORKING_DAYS else value
+
+
+def whole_working_hours(*, time_value: int | float | Decimal | None, time_unit: str) -> int | None:
+    """``working_hours_for`` as the whole number a procedure version stores (``ProcedureVersion.working_hours``):
+    ``None`` for calendar days and months, an unknown unit, no value, a negative one or a part of an hour (such a
+    time is walked from its stated value, never from a rounded number of hours).
+
+    >>> whole_working_hours(time_value=Decimal("1.5"), time_unit="working_days")
+    12
+    >>> whole_working_hours(time_value=Decimal("0.3"), time_unit="working_days") is None
+    True
+    """
+    if time_value is None or time_unit not in (WORKING_DAYS, WORKING_HOURS):
+        return None
+    try:
+        hours = working_hours_for(time_value=time_value, time_unit=time_unit)
+    except ValueError:
+        return None
+    if hours is None or hours != hours.to_integral_value():
+        return None
+    return int(hours)
 
 
 @dataclass(frozen=True)

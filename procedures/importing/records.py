@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from decimal import Decimal
 
-from procedures.importing.runtogether import ComponentRecord, working_hours_for
+from procedures.importing.runtogether import ComponentRecord
+from procedures.worktime import whole_working_hours
 
 # The merger date: versions read from sources that carry no decision date take effect from it
 # (overridable with ``import_catalogue --effective-from``).
@@ -90,7 +91,7 @@ class CatalogueRecord:
 
     @property
     def working_hours(self) -> int | None:
-        return working_hours_for(self.time_value, self.time_unit)
+        return whole_working_hours(time_value=self.time_value, time_unit=self.time_unit)
 
     def problem(self, column: str, message: str) -> None:
         self.problems.append(Problem(self.file, self.row, column, message))

@@ -35,8 +35,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from portal.common.text import fold, nfc
-
-WORKING_DAY_HOURS = 8
+from procedures.worktime import whole_working_hours
 
 # --- Processing time ------------------------------------------------------------------------------------
 
@@ -60,7 +59,7 @@ class Duration:
     @property
     def working_hours(self) -> int | None:
         """Working hours for working-time units (1 working day = 8 hours); None for calendar units."""
-        return working_hours_for(self.value, self.unit)
+        return whole_working_hours(time_value=self.value, time_unit=self.unit)
 
     def describe(self) -> str:
         value = format_decimal(self.value)
@@ -79,21 +78,6 @@ def format_decimal(value: Decimal) -> str:
     """``Decimal("5.00")`` → ``"5"``, ``Decimal("0.50")`` → ``"0.5"``."""
     text = format(value.normalize(), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def working_hours_for(value: Decimal | None, unit: str) -> int | None:
-    """The working hours of a time limit, or None when it is counted on the calendar or not whole hours."""
-    if value is None:
-        return None
-    if unit == "working_days":
-        hours = value * WORKING_DAY_HOURS
-    elif unit == "working_hours":
-        hours = value
-    else:
-        return None
-    if hours != hours.to_integral_value():
-        return None
-    return int(hours)
 
 
 def parse_decimal(text: str) -> Decimal | None:

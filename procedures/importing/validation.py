@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from procedures.importing.records import CatalogueRecord
-from procedures.importing.runtogether import working_hours_for
+from procedures.worktime import whole_working_hours
 
 CODE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.\-]{0,29}$")
 LEVELS = {"provincial", "commune"}
@@ -37,7 +37,7 @@ def time_problem(value, unit: str) -> str | None:
         return _("thời hạn phải lớn hơn 0")
     if value != value.quantize(Decimal("0.01")) or value >= 1_000_000:
         return _("thời hạn tối đa 2 chữ số thập phân và nhỏ hơn 1.000.000")
-    if unit in {"working_days", "working_hours"} and working_hours_for(value, unit) is None:
+    if unit in {"working_days", "working_hours"} and whole_working_hours(time_value=value, time_unit=unit) is None:
         return _("thời hạn theo ngày/giờ làm việc phải quy đổi được thành số giờ làm việc nguyên (1 ngày = 8 giờ)")
     return None
 

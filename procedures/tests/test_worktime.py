@@ -17,6 +17,7 @@ from procedures.worktime import (
     TIMEZONE,
     WorkingCalendar,
     statutory_working_day,
+    whole_working_hours,
     working_hours_for,
 )
 
@@ -487,3 +488,25 @@ def test_a_calendar_without_any_working_day_fails_loudly_instead_of_looping():
     calendar = WorkingCalendar(extra_days_off=every_day)
     with pytest.raises(ValueError, match="no working day"):
         calendar.add_working_hours(at(2026, 1, 1, 7), 1)
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "expected"),
+    [
+        (3, "working_days", 24),
+        (Decimal("0.5"), "working_days", 4),
+        (Decimal("1.5"), "working_days", 12),
+        (Decimal("0.3"), "working_days", None),  # 2.4 hours: walked from the stated value, never rounded
+        (Decimal("1.5"), "working_hours", None),
+        (Decimal("4"), "working_hours", 4),
+        (15, "days", None),
+        (1, "months", None),
+        (None, "working_days", None),
+        (Decimal("-1"), "working_days", None),
+        (3, "", None),  # a record whose unit could not be read
+    ],
+)
+def test_whole_working_hours_is_what_a_version_stores(value, unit, expected):
+    """The one rule for ``ProcedureVersion.working_hours``: the importer, its validation and the admin use it."""
+    result = whole_working_hours(time_value=value, time_unit=unit)
+    assert result == expected and (result is None or type(result) is int)
