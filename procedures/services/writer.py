@@ -24,13 +24,14 @@ from procedures.importing.reader import read_paths
 from procedures.importing.records import (
     DEFAULT_EFFECTIVE_FROM,
     CatalogueRecord,
+    DecisionRecord,
     Problem,
     SkippedRecord,
     merge_records,
 )
 from procedures.importing.runtogether import ComponentRecord
 from procedures.importing.validation import validate_records
-from procedures.models import Component, Procedure, ProcedureVersion
+from procedures.models import Component, Procedure, ProcedureVersion, Source, VersionChange
 from procedures.services.planner import STATUSES, ImportPlan, VersionInUse, apply_record, level_of
 from procedures.services.references import announcing_decisions_ensure, procedure_fields_ensure
 
@@ -242,11 +243,21 @@ def catalogue_import(
     effective_from: datetime.date = DEFAULT_EFFECTIVE_FROM,
     file_progress: Progress | None = None,
     progress: Progress | None = None,
+    retire_illustrative: DecisionRecord | None = None,
 ) -> ImportSummary:
-    """Read files or directories in any supported format (detected) and import them (``import_catalogue``)."""
+    """Read files or directories in any supported format (detected) and import them (``import_catalogue``).
+
+    With ``retire_illustrative`` (the province's decision that announces the real catalogue), every illustrative
+    procedure the files do not carry is abolished from today under that decision, in the same transaction: the
+    real export replaces the generated records, and dossiers already filed under one keep their version."""
     read = read_paths(paths, effective_from=effective_from, progress=file_progress)
+    records = list(read.records)
+    if retire_illustrative is not None:
+        records += illustrative_retirements(
+            imported={record.code for record in records}, decision=retire_illustrative, on=timezone.localdate()
+        )
     summary = catalogue_records_import(
-        records=read.records,
+        records=records,
         skip_invalid=skip_invalid,
         file_problems=read.problems,
         skipped=read.skipped,
@@ -254,6 +265,30 @@ def catalogue_import(
     )
     summary.formats = read.formats
     return summary
+
+
+def illustrative_retirements(
+    *, imported: set[str], decision: DecisionRecord, on: datetime.date
+) -> list[CatalogueRecord]:
+    """An ``abolished`` record, from ``on``, for each illustrative procedure still in force and not in ``imported``."""
+    codes = (
+        Procedure.objects.filter(source=Source.ILLUSTRATIVE)
+        .exclude(code__in=imported)
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    return [
+        CatalogueRecord(
+            file="--retire-illustrative",
+            row=number,
+            code=code,
+            change=VersionChange.ABOLISHED,
+            effective_from=on,
+            decision=decision,
+            provided=frozenset({"decision"}),
+        )
+        for number, code in enumerate(codes, start=1)
+    ]
 
 
 def procedure_version_upsert(*, record: CatalogueRecord) -> tuple[str, ProcedureVersion]:

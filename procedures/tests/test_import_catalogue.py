@@ -446,3 +446,29 @@ def test_one_record_through_the_service(units):
     record.fee_vnd = -1
     with pytest.raises(InvalidInput, match="admin:1: fee_vnd: phí, lệ phí không được âm"):
         procedure_version_upsert(record=record)
+
+
+# --- Replacing the illustrative records with the real export ------------------------------------------------
+
+
+def test_the_real_export_replaces_the_illustrative_records(units, tmp_path):
+    from django.utils import timezone
+
+    illustrative = lawyers(code="MH.T.0001", name="Thủ tục minh họa", source="illustrative")
+    run(write_csv(tmp_path / "shipped.csv", [birth(), illustrative]))
+    export = write_csv(tmp_path / "export.csv", [birth(name="Đăng ký khai sinh")])  # the real record, amended
+    out, _err = run(export, retire_illustrative="55/QĐ-UBND")
+    today = timezone.localdate()
+    assert procedure_version_in_force(code="1.001193", on=today).name == "Đăng ký khai sinh"
+    retired = ProcedureVersion.objects.get(procedure__code="MH.T.0001", effective_from=today)
+    assert retired.change == "abolished" and retired.decision.number == "55/QĐ-UBND"
+    with pytest.raises(NotFound):
+        procedure_version_in_force(code="MH.T.0001", on=today)
+    # the illustrative version stays as it was for the days it was in force
+    assert procedure_version_in_force(code="MH.T.0001", on=today - datetime.timedelta(days=1)).name == (
+        "Thủ tục minh họa"
+    )
+    # again: nothing more to retire, nothing changes
+    versions = ProcedureVersion.objects.count()
+    out, _err = run(export, retire_illustrative="55/QĐ-UBND")
+    assert ProcedureVersion.objects.count() == versions

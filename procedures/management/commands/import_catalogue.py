@@ -17,7 +17,7 @@ from tqdm import tqdm
 
 from communes.models import ProcessingUnit, ProcessingUnitKind
 from communes.services import communes_load
-from procedures.importing.records import DEFAULT_EFFECTIVE_FROM
+from procedures.importing.records import DEFAULT_EFFECTIVE_FROM, DecisionRecord
 from procedures.services import STATUSES, ImportSummary, catalogue_import
 
 LEVEL_LABELS = {"provincial": "cấp tỉnh / provincial", "commune": "cấp xã / commune", "unknown": "không rõ / unknown"}
@@ -55,6 +55,16 @@ class Command(BaseCommand):
             default=DEFAULT_EFFECTIVE_FROM,
             help="Effective date for records whose source states none (default: 2025-07-01, the merger).",
         )
+        parser.add_argument(
+            "--retire-illustrative",
+            metavar="DECISION",
+            default="",
+            help=(
+                "Number of the province's decision announcing the real catalogue: every illustrative procedure "
+                "(source=illustrative) the files do not carry is abolished from today under it, in the same "
+                "transaction."
+            ),
+        )
         parser.add_argument("--no-progress", action="store_true", help="Do not show progress bars.")
 
     def handle(self, *args, paths: list[Path], skip_invalid: bool, effective_from, no_progress: bool, **options):
@@ -75,6 +85,7 @@ class Command(BaseCommand):
             effective_from=effective_from,
             file_progress=bar("Đọc tệp / reading", "tệp"),
             progress=bar("Nhập / importing", "thủ tục"),
+            retire_illustrative=DecisionRecord(number=retire) if (retire := options["retire_illustrative"]) else None,
         )
         self._report(summary, verbosity=verbosity)
         if not summary.written:
