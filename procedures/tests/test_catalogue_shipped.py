@@ -10,8 +10,9 @@ from collections import Counter
 import pytest
 from django.core.management import call_command
 
+from procedures.catalogue_build import build, write_csv
+from procedures.catalogue_build.rules import WELL_KNOWN
 from procedures.importing.reader import read_file
-from procedures.management.commands.build_province_catalogue import WELL_KNOWN, build, write_csv
 from procedures.models import Component, Procedure, ProcedureVersion
 from procedures.selectors import catalogue_counts
 from procedures.services import catalogue_file, catalogue_import
@@ -118,3 +119,14 @@ def test_the_generator_rebuilds_the_shipped_file_byte_for_byte(tmp_path, tthc_da
     with output.open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))
     assert Counter(row["source"] for row in rows) == {"national-db": 948, "illustrative": 1269}
+
+
+def test_the_build_command_reads_only_what_it_is_given(tmp_path):
+    """No default source outside the repository: the national records are named with --data."""
+    from django.core.management import CommandError, call_command
+
+    with pytest.raises(CommandError, match="--data"):
+        call_command("build_province_catalogue", "--output", str(tmp_path / "x.csv"))
+    with pytest.raises(CommandError, match="source data not found"):
+        call_command("build_province_catalogue", "--data", str(tmp_path), "--output", str(tmp_path / "x.csv"))
+    assert not (tmp_path / "x.csv").exists()
