@@ -1,4 +1,8 @@
-"""Reads of the catalogue. Every non-trivial query of the ``procedures`` app lives here."""
+"""Reads of the catalogue. Every non-trivial query of the ``procedures`` app lives here.
+
+Past ~400 lines on purpose: the versions in force, the filing version, the search with its facets and the
+statistics all build on one filter (``in_force_filter``) and one column list, and the catalogue's reads are easier
+to keep consistent — and to find — in one place than split across modules that would import each other."""
 
 from __future__ import annotations
 
