@@ -115,7 +115,7 @@ def field_by_id(field_id: int) -> ProcedureField | None:
     return reference.get(("field", int(field_id)), lambda: ProcedureField.objects.filter(pk=field_id).first())
 
 
-# --- Catalogue search, facets, statistics, procedure page (issue 3) -----------------------------------------
+# --- Catalogue search, facets, statistics, procedure page --------------------------------------------------
 #
 # Shapes for the public API (procedures/api) and the citizen pages. A search costs two statements: the grouped
 # facet query (which also gives the total) and the result page with its foreign keys joined; a query whose words

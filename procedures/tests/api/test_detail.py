@@ -1,4 +1,4 @@
-"""GET /api/procedures/{code}/ — the procedure page (issue 3, point 10)."""
+"""GET /api/procedures/{code}/ — the procedure page."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""GET /api/procedures/ — search, filters, facets, pagination (issue 3, points 8 and 9)."""
+"""GET /api/procedures/ — search, filters, facets, pagination."""
 
 from __future__ import annotations
 

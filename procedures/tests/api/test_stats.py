@@ -1,4 +1,4 @@
-"""GET /api/procedures/fields/ and /api/catalogue/stats/ (issue 3, point 10); the benchmark baseline."""
+"""GET /api/procedures/fields/ and /api/catalogue/stats/."""
 
 from __future__ import annotations
 
