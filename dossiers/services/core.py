@@ -3,6 +3,11 @@
 ``begin`` locks the dossier and checks scope (404), version (409), role (403) and the transition table (409);
 the service applies its change; ``finish`` saves it, appends one audit event and one control-slip row (``record``)
 and schedules the side effects after commit (``notify_after_commit``, the one place for them).
+
+Every service takes two keyword-only switches that the API never passes (its serializers have no such fields):
+``at``, the moment of the action (default: now) — codes, appointments, pauses, timeliness and the audit trail are
+all counted from it, so the demo can play a dossier's past; and ``notify`` (default ``True``) — ``False`` queues no
+notification, for applicants who are fictitious.
 """
 
 from __future__ import annotations
@@ -31,6 +36,16 @@ from procedures.calendar import working_calendar
 def now() -> datetime:
     """The moment of an action, in the portal's time zone."""
     return timezone.localtime(timezone.now())
+
+
+def moment_of(at: datetime | None) -> datetime:
+    """The moment of an action: ``at`` when the caller gives one, else now; in the portal's time zone, so that the
+    day of a code is the local day."""
+    if at is None:
+        return now()
+    if timezone.is_naive(at):
+        raise ValueError("the moment of an action must be timezone-aware")
+    return timezone.localtime(at)
 
 
 def new_reference() -> str:
@@ -129,7 +144,8 @@ class Step:
     access: Access
     role: Role
     from_state: State
-    at: datetime
+    at: datetime  # the moment of the action: of its audit event, control-slip row and every deadline it moves
+    notify: bool = True  # whether the applicant is told (``notify_after_commit``)
 
 
 def check_version(dossier: Dossier, expected_version: int | None) -> None:
@@ -142,8 +158,18 @@ def check_version(dossier: Dossier, expected_version: int | None) -> None:
         )
 
 
-def begin(*, dossier_id: int, actor, action: Action, expected_version: int | None) -> Step:
-    """Lock the dossier and run every check, in the order that leaks nothing: scope, version, role, state."""
+def begin(
+    *,
+    dossier_id: int,
+    actor,
+    action: Action,
+    expected_version: int | None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Step:
+    """Lock the dossier and run every check, in the order that leaks nothing: scope, version, role, state.
+
+    The step happens ``at`` (default: now) and tells the applicant unless ``notify`` is false."""
     access = access_for(actor)
     locked = Dossier.objects.select_for_update(of=("self",)).filter(pk=dossier_id)
     if not ReferenceCache.enabled():  # the places, procedure and version in the same query (the lock: the dossier)
@@ -166,7 +192,7 @@ def begin(*, dossier_id: int, actor, action: Action, expected_version: int | Non
             % {"action": transition.label, "state": dossier.get_state_display()},
             extra={"state": dossier.state},
         )
-    return Step(dossier, actor, access, acting_role(transition.roles, held), state, now())
+    return Step(dossier, actor, access, acting_role(transition.roles, held), state, moment_of(at), notify)
 
 
 def finish(step: Step, action: Action, *, fields: list[str], reason: str = "", payload=None, **slip) -> Dossier:
@@ -185,7 +211,8 @@ def finish(step: Step, action: Action, *, fields: list[str], reason: str = "", p
         payload=payload,
         **slip,
     )
-    notify_after_commit(dossier, action)
+    if step.notify:
+        notify_after_commit(dossier, action)
     return dossier
 
 

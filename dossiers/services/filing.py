@@ -107,6 +107,8 @@ def dossier_file(
     channel: str = Channel.ONLINE,
     idempotency_key: str | None = None,
     documents: list[dict] | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """A citizen files a dossier online (or by post): state 1, a provisional reference, no code yet.
 
@@ -114,6 +116,9 @@ def dossier_file(
     Online, every mandatory component of the procedure version needs one (400 ``missing_components``); by post
     the paper comes with the envelope. Every file is checked before anything is written, and the files are stored
     in the filing's transaction (removed again if it fails).
+
+    ``at`` is the moment of the filing (default: now; the version in force that day applies) and ``notify=False``
+    tells nobody (``dossiers.services.core``); the API passes neither.
 
     With an ``idempotency_key`` already used by the same user, the first dossier is returned (``replayed`` set).
     Otherwise the new dossier carries ``rows_written``: its detail lists as written (its one audit event and
@@ -126,7 +131,7 @@ def dossier_file(
     key = clean_text(idempotency_key, field="Idempotency-Key", limit=100) if idempotency_key else ""
     # A retry is recognised when its key is written (a unique constraint), not by a read before every filing: most
     # filings are first tries. A retry whose body no longer passes the checks still gets the first dossier.
-    now = core.now()
+    now = core.moment_of(at)
     try:
         version = _version_for_filing(procedure_code, now.date())
         person = Applicant.clean(applicant)
@@ -164,7 +169,8 @@ def dossier_file(
                 to_unit=core.unit_label(reception),
             )
             stored = docs.store(dossier, prepared, actor=actor, at=now, written=written)
-            core.notify_after_commit(dossier, Action.FILE)
+            if notify:
+                core.notify_after_commit(dossier, Action.FILE)
             dossier.rows_written = _rows_of_new_dossier(event, slip_row, documents=stored)
     except IntegrityError:
         # the key was used before (or by a concurrent retry that won): nothing was written, answer with its dossier
@@ -208,19 +214,21 @@ def dossier_receive_at_counter(
     channel: str = Channel.DIRECT,
     paper_components: list[dict] | None = None,
     documents: list[dict] | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """A reception officer receives a dossier at the counter: state 2 at once, with code and appointment.
 
     The components are received on paper: ``paper_components`` lists them as form 01 does (``{"component_id"
     (None: other), "name", "copy_kind", "count"}``). ``documents`` (optional) are scans made at the counter.
-    The new dossier carries ``rows_written``, as with :func:`dossier_file`.
+    The new dossier carries ``rows_written``, and ``at`` and ``notify`` mean what they do for :func:`dossier_file`.
     """
     access = access_for(actor)
     if int(reception_centre_id) not in access.reception_centres:
         raise Forbidden(_("Bạn không phải cán bộ tiếp nhận của trung tâm này."))
     if channel not in (Channel.DIRECT, Channel.POST):
         raise InvalidInput(_("Kênh nộp không hợp lệ."), extra={"fields": {"channel": [_("direct hoặc post.")]}})
-    now = core.now()
+    now = core.moment_of(at)
     version = _version_for_filing(procedure_code, now.date())
     person = Applicant.clean(applicant)
     reception, return_centre, unit = _resolve_places(
@@ -245,6 +253,7 @@ def dossier_receive_at_counter(
         )
         received = docs.store_paper(dossier, paper, actor=actor, at=now)
         stored = docs.store(dossier, prepared, actor=actor, at=now, written=written)
-        core.notify_after_commit(dossier, Action.RECEIVE_AT_COUNTER)
+        if notify:
+            core.notify_after_commit(dossier, Action.RECEIVE_AT_COUNTER)
         dossier.rows_written = _rows_of_new_dossier(event, slip_row, documents=stored, paper_components=received)
     return dossier

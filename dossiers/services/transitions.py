@@ -1,5 +1,9 @@
 """The workflow's transitions after filing: one service per action of ``dossiers.workflow``, each of the same shape
-(``core.begin`` → apply → ``core.finish``)."""
+(``core.begin`` → apply → ``core.finish``).
+
+Every service takes ``at`` (the moment of the action, default now) and ``notify`` (default ``True``), keyword-only
+(``dossiers.services.core``); whatever a transition counts — a code's day, an appointment, a pause, a timeliness —
+it counts from ``step.at``, never from the clock."""
 
 from __future__ import annotations
 
@@ -22,8 +26,17 @@ from procedures.calendar import working_calendar
 
 
 @transaction.atomic
-def dossier_receive(*, dossier_id: int, actor, expected_version: int | None = None) -> Dossier:
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.RECEIVE, expected_version=expected_version)
+def dossier_receive(
+    *, dossier_id: int, actor, expected_version: int | None = None, at: datetime | None = None, notify: bool = True
+) -> Dossier:
+    step = core.begin(
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.RECEIVE,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
+    )
     core.issue_code_and_appointment(step.dossier, at=step.at)
     return core.finish(
         step,
@@ -35,18 +48,48 @@ def dossier_receive(*, dossier_id: int, actor, expected_version: int | None = No
 
 
 @transaction.atomic
-def dossier_refuse(*, dossier_id: int, actor, reason: str, expected_version: int | None = None) -> Dossier:
+def dossier_refuse(
+    *,
+    dossier_id: int,
+    actor,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Dossier:
     text = core.reason_of(reason, Action.REFUSE)
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.REFUSE, expected_version=expected_version)
+    step = core.begin(
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.REFUSE,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
+    )
     step.dossier.finished_at = step.at
     step.dossier.closing_reason = text
     return core.finish(step, Action.REFUSE, fields=["finished_at", "closing_reason"], reason=text)
 
 
 @transaction.atomic
-def dossier_transfer(*, dossier_id: int, actor, note: str = "", expected_version: int | None = None) -> Dossier:
+def dossier_transfer(
+    *,
+    dossier_id: int,
+    actor,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Dossier:
     text = core.reason_of(note, Action.TRANSFER)
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.TRANSFER, expected_version=expected_version)
+    step = core.begin(
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.TRANSFER,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
+    )
     dossier = step.dossier
     dossier.transferred_at = step.at
     allowance = deadlines.transfer_allowance(working_calendar(), dossier.received_at)
@@ -63,8 +106,23 @@ def dossier_transfer(*, dossier_id: int, actor, note: str = "", expected_version
 
 
 @transaction.atomic
-def dossier_assign(*, dossier_id: int, actor, handler_id: int, expected_version: int | None = None) -> Dossier:
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.ASSIGN, expected_version=expected_version)
+def dossier_assign(
+    *,
+    dossier_id: int,
+    actor,
+    handler_id: int,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Dossier:
+    step = core.begin(
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.ASSIGN,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
+    )
     dossier = step.dossier
     is_handler = Membership.objects.filter(
         user_id=handler_id, role=StaffRole.HANDLER, processing_unit_id=dossier.processing_unit_id, is_active=True
@@ -85,7 +143,14 @@ def dossier_assign(*, dossier_id: int, actor, handler_id: int, expected_version:
 
 @transaction.atomic
 def dossier_request_supplement(
-    *, dossier_id: int, actor, reason: str, missing_components: list[str], expected_version: int | None = None
+    *,
+    dossier_id: int,
+    actor,
+    reason: str,
+    missing_components: list[str],
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
 ) -> Dossier:
     text = core.reason_of(reason, Action.REQUEST_SUPPLEMENT)
     missing = [clean_text(item, field="missing_components", limit=500) for item in (missing_components or [])]
@@ -94,7 +159,12 @@ def dossier_request_supplement(
         message = _("Hãy liệt kê các giấy tờ cần bổ sung.")
         raise InvalidInput(message, extra={"fields": {"missing_components": [message]}})
     step = core.begin(
-        dossier_id=dossier_id, actor=actor, action=Action.REQUEST_SUPPLEMENT, expected_version=expected_version
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.REQUEST_SUPPLEMENT,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
     )
     dossier = step.dossier
     remaining = deadlines.remaining_at_pause(working_calendar(), step.at, dossier.due_at)
@@ -131,9 +201,24 @@ def _end_pause(dossier: Dossier, at: datetime) -> None:
 
 
 @transaction.atomic
-def dossier_supplement(*, dossier_id: int, actor, note: str = "", expected_version: int | None = None) -> Dossier:
+def dossier_supplement(
+    *,
+    dossier_id: int,
+    actor,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Dossier:
     text = core.reason_of(note, Action.SUPPLEMENT)
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.SUPPLEMENT, expected_version=expected_version)
+    step = core.begin(
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.SUPPLEMENT,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
+    )
     dossier = step.dossier
     _end_pause(dossier, step.at)
     return core.finish(
@@ -149,7 +234,14 @@ def dossier_supplement(*, dossier_id: int, actor, note: str = "", expected_versi
 
 @transaction.atomic
 def dossier_request_payment(
-    *, dossier_id: int, actor, amount_vnd: int, note: str = "", expected_version: int | None = None
+    *,
+    dossier_id: int,
+    actor,
+    amount_vnd: int,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
 ) -> Dossier:
     text = core.reason_of(note, Action.REQUEST_PAYMENT)
     try:
@@ -160,7 +252,12 @@ def dossier_request_payment(
         message = _("Số tiền phải là số nguyên dương (đồng).")
         raise InvalidInput(message, extra={"fields": {"amount_vnd": [message]}})
     step = core.begin(
-        dossier_id=dossier_id, actor=actor, action=Action.REQUEST_PAYMENT, expected_version=expected_version
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.REQUEST_PAYMENT,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
     )
     step.dossier.fee_vnd = amount
     return core.finish(step, Action.REQUEST_PAYMENT, fields=["fee_vnd"], reason=text, payload={"amount_vnd": amount})
@@ -168,10 +265,21 @@ def dossier_request_payment(
 
 @transaction.atomic
 def dossier_confirm_payment(
-    *, dossier_id: int, actor, paid_online: bool = False, expected_version: int | None = None
+    *,
+    dossier_id: int,
+    actor,
+    paid_online: bool = False,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
 ) -> Dossier:
     step = core.begin(
-        dossier_id=dossier_id, actor=actor, action=Action.CONFIRM_PAYMENT, expected_version=expected_version
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.CONFIRM_PAYMENT,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
     )
     step.dossier.paid_at = step.at
     step.dossier.paid_online = bool(paid_online)
@@ -181,16 +289,38 @@ def dossier_confirm_payment(
 
 
 @transaction.atomic
-def dossier_withdraw(*, dossier_id: int, actor, reason: str, expected_version: int | None = None) -> Dossier:
+def dossier_withdraw(
+    *,
+    dossier_id: int,
+    actor,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Dossier:
     text = core.reason_of(reason, Action.WITHDRAW)
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.WITHDRAW, expected_version=expected_version)
+    step = core.begin(
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.WITHDRAW,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
+    )
     return core.finish(step, Action.WITHDRAW, fields=[], reason=text, payload={"previous_state": step.from_state.value})
 
 
 @transaction.atomic
-def dossier_confirm_withdrawal(*, dossier_id: int, actor, expected_version: int | None = None) -> Dossier:
+def dossier_confirm_withdrawal(
+    *, dossier_id: int, actor, expected_version: int | None = None, at: datetime | None = None, notify: bool = True
+) -> Dossier:
     step = core.begin(
-        dossier_id=dossier_id, actor=actor, action=Action.CONFIRM_WITHDRAWAL, expected_version=expected_version
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.CONFIRM_WITHDRAWAL,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
     )
     step.dossier.finished_at = step.at
     fields = ["finished_at"]
@@ -213,9 +343,19 @@ def _close(step: core.Step) -> list[str]:
 
 
 @transaction.atomic
-def dossier_stop(*, dossier_id: int, actor, reason: str, expected_version: int | None = None) -> Dossier:
+def dossier_stop(
+    *,
+    dossier_id: int,
+    actor,
+    reason: str,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Dossier:
     text = core.reason_of(reason, Action.STOP)
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.STOP, expected_version=expected_version)
+    step = core.begin(
+        dossier_id=dossier_id, actor=actor, action=Action.STOP, expected_version=expected_version, at=at, notify=notify
+    )
     fields = _close(step)
     step.dossier.closing_reason = text
     return core.finish(step, Action.STOP, fields=[*fields, "closing_reason"], reason=text)
@@ -230,6 +370,8 @@ def dossier_decide(
     result_document: str = "",
     reason: str = "",
     expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
 ) -> Dossier:
     if outcome not in (Outcome.APPROVED, Outcome.DENIED):
         message = _("Kết quả phải là approved (giải quyết) hoặc denied (từ chối).")
@@ -242,7 +384,14 @@ def dossier_decide(
     if outcome == Outcome.DENIED and not text:
         message = _("Từ chối giải quyết cần ghi rõ lý do.")
         raise InvalidInput(message, code="reason_required", extra={"fields": {"reason": [message]}})
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.DECIDE, expected_version=expected_version)
+    step = core.begin(
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.DECIDE,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
+    )
     fields = _close(step)
     dossier = step.dossier
     dossier.outcome = outcome
@@ -261,9 +410,24 @@ def dossier_decide(
 
 
 @transaction.atomic
-def dossier_return(*, dossier_id: int, actor, note: str = "", expected_version: int | None = None) -> Dossier:
+def dossier_return(
+    *,
+    dossier_id: int,
+    actor,
+    note: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
+) -> Dossier:
     text = core.reason_of(note, Action.RETURN)
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.RETURN, expected_version=expected_version)
+    step = core.begin(
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.RETURN,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
+    )
     step.dossier.returned_at = step.at
     return core.finish(
         step,
@@ -278,7 +442,14 @@ def dossier_return(*, dossier_id: int, actor, note: str = "", expected_version: 
 
 @transaction.atomic
 def dossier_extend(
-    *, dossier_id: int, actor, reason: str, new_due_at: datetime, expected_version: int | None = None
+    *,
+    dossier_id: int,
+    actor,
+    reason: str,
+    new_due_at: datetime,
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
 ) -> Dossier:
     """Form 04: apology and a new return date — at most once; the dossier still counts as late."""
     text = core.reason_of(reason, Action.EXTEND)
@@ -286,7 +457,14 @@ def dossier_extend(
         message = _("Ngày hẹn mới không hợp lệ.")
         raise InvalidInput(message, extra={"fields": {"new_due_at": [message]}})
     new_due = timezone.localtime(new_due_at if timezone.is_aware(new_due_at) else timezone.make_aware(new_due_at))
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.EXTEND, expected_version=expected_version)
+    step = core.begin(
+        dossier_id=dossier_id,
+        actor=actor,
+        action=Action.EXTEND,
+        expected_version=expected_version,
+        at=at,
+        notify=notify,
+    )
     dossier = step.dossier
     if dossier.extension_count >= 1:
         raise InvalidTransition(_("Hồ sơ đã được hẹn lại một lần; không thể hẹn lại lần nữa."), code="already_extended")
@@ -306,13 +484,22 @@ def dossier_extend(
 
 @transaction.atomic
 def dossier_rate(
-    *, dossier_id: int, actor, rating: str, comment: str = "", expected_version: int | None = None
+    *,
+    dossier_id: int,
+    actor,
+    rating: str,
+    comment: str = "",
+    expected_version: int | None = None,
+    at: datetime | None = None,
+    notify: bool = True,
 ) -> Dossier:
     if rating not in Rating.values:
         message = _("Mức đánh giá phải là very_satisfied, satisfied hoặc not_satisfied.")
         raise InvalidInput(message, extra={"fields": {"rating": [message]}})
     text = clean_text(comment, field="comment", limit=LIMITS["comment"])
-    step = core.begin(dossier_id=dossier_id, actor=actor, action=Action.RATE, expected_version=expected_version)
+    step = core.begin(
+        dossier_id=dossier_id, actor=actor, action=Action.RATE, expected_version=expected_version, at=at, notify=notify
+    )
     dossier = step.dossier
     if dossier.rated_at is not None:
         raise InvalidTransition(_("Hồ sơ đã được đánh giá."), code="already_rated")
