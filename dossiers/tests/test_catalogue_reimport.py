@@ -12,6 +12,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from dossiers.models import Document
@@ -103,6 +104,29 @@ def test_a_change_opens_a_new_version_from_the_import_date_and_leaves_the_pinned
     assert again.written and again.total("unchanged") == 1 and again.total("updated") == 0
     assert (ProcedureVersion.objects.count(), Component.objects.count()) == counts
     assert snapshot(version) == before
+
+
+def test_the_moved_change_imported_again_on_later_days_changes_nothing(pinned, world):
+    """The record still names 1/7/2025, where the pinned version is; on any later day the version in force already
+    says what it says (even once dossiers are bound to that one too), so no copy of it opens."""
+    version, _dossier = pinned
+    changed = record(name="Đăng ký khai sinh (sửa đổi)")
+    first = catalogue_records_import(records=[changed])
+    moved_to = timezone.localdate()
+    assert first.written and first.moved == {("1.001193", JULY_2025): moved_to}
+    new = ProcedureVersion.objects.get(procedure__code="1.001193", effective_from=moved_to)
+    counts = (ProcedureVersion.objects.count(), Component.objects.count())
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1), tick=False):
+        assert catalogue_records_import(records=[changed]).total("unchanged") == 1
+        assert file_online(world.citizen, world.centre).procedure_version_id == new.pk
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2), tick=False):
+        again = catalogue_records_import(records=[changed])
+        assert again.written and again.total("unchanged") == 1 and again.total("updated") == 0
+    assert (ProcedureVersion.objects.count(), Component.objects.count()) == counts
+    new.refresh_from_db()
+    assert new.effective_until is None and new.name == "Đăng ký khai sinh (sửa đổi)"
+    version.refresh_from_db()
+    assert version.effective_until == moved_to and version.name == "Thủ tục đăng ký khai sinh"
 
 
 def test_unchanged_data_changes_nothing_even_when_pinned(pinned):

@@ -19,9 +19,12 @@ Versioning (DOMAIN.md §2). A record describes a procedure as in force from ``ef
   from the import date, so that no dossier received under it changes version. Fields the file's format does not
   carry are copied from the previous version; a ``new`` record for a procedure that already exists becomes an
   amendment;
-* a ``new`` record identical to the version in force that day changes nothing.
+* a ``new`` record identical to the version in force that day changes nothing, and so does an ``abolished`` one
+  when the procedure is abolished already;
+* a record moved to the import date keeps naming its own date, so a later import moves it again: when the version
+  in force on that later day already says the same, nothing changes.
 
-Re-importing the same file therefore changes nothing.
+Re-importing the same file therefore changes nothing, on the same day or any later one.
 """
 
 from __future__ import annotations
@@ -166,14 +169,44 @@ def differs(version: ProcedureVersion, values: dict[str, Any]) -> set[str]:
     return {name for name, value in values.items() if getattr(version, name) != value}
 
 
+def in_force_on(versions: list[ProcedureVersion], day: datetime.date) -> ProcedureVersion | None:
+    """The version whose period covers ``day`` (abolished or not), from versions ordered by effective date."""
+    earlier = [version for version in versions if version.effective_from <= day]
+    if not earlier or (earlier[-1].effective_until is not None and earlier[-1].effective_until <= day):
+        return None
+    return earlier[-1]
+
+
+def says_the_same(version: ProcedureVersion, record: CatalogueRecord, plan: ImportPlan) -> bool:
+    """Whether ``version`` already is what ``record`` describes: abolished both, or the same values and components."""
+    abolished = VersionChange.ABOLISHED
+    if (record.change == abolished) != (version.change == abolished):
+        return False
+    if record.change == abolished:
+        return True
+    if differs(version, desired(record, plan)):
+        return False
+    return "components" not in record.provided or component_key(plan.components[id(version)]) == component_key(
+        record.components
+    )
+
+
 def _moved_to_import_date(record: CatalogueRecord, pinned: ProcedureVersion, plan: ImportPlan) -> str:
-    """Plan the record's change from the import date instead of a date inside a pinned version's period."""
+    """Plan the record's change from the import date instead of a date inside a pinned version's period.
+
+    The record keeps naming its own date, so every later import moves it again: when the version in force on the
+    import date already says the same (a previous import moved it there), nothing changes.
+    """
     if plan.import_date <= pinned.effective_from:
         raise VersionInUse(record, pinned, plan.import_date)
     plan.moved[(record.code, record.effective_from)] = plan.import_date
     # from the import date the pinned version comes before it: a "new" record there amends it
     change = VersionChange.AMENDED if record.change == VersionChange.NEW else record.change
-    return apply_record(dataclasses.replace(record, effective_from=plan.import_date, change=change), plan)
+    moved = dataclasses.replace(record, effective_from=plan.import_date, change=change)
+    current = in_force_on(plan.versions[record.code], plan.import_date)
+    if current is not None and says_the_same(current, moved, plan):
+        return "unchanged"
+    return apply_record(moved, plan)
 
 
 def apply_record(record: CatalogueRecord, plan: ImportPlan) -> str:
@@ -207,7 +240,8 @@ def apply_record(record: CatalogueRecord, plan: ImportPlan) -> str:
         if not changed and not components_changed:
             return status or "unchanged"
         if plan.is_pinned(same):
-            return _moved_to_import_date(record, same, plan)
+            moved = _moved_to_import_date(record, same, plan)
+            return status or moved
         for name in changed:
             setattr(same, name, values[name])
         plan.mark_dirty(same, changed)
@@ -230,8 +264,11 @@ def apply_record(record: CatalogueRecord, plan: ImportPlan) -> str:
         )
         if not differs(previous, values) and components_same:
             return status or "unchanged"
+    if record.change == VersionChange.ABOLISHED and previous_open and previous.change == VersionChange.ABOLISHED:
+        return status or "unchanged"  # abolished already
     if previous_open and plan.is_pinned(previous) and day < plan.import_date:
-        return _moved_to_import_date(record, previous, plan)
+        moved = _moved_to_import_date(record, previous, plan)
+        return status or moved
 
     if previous is None and not {"name", "field", "level"} <= record.provided:
         raise InvalidInput(

@@ -270,7 +270,8 @@ def catalogue_import(
 def illustrative_retirements(
     *, imported: set[str], decision: DecisionRecord, on: datetime.date
 ) -> list[CatalogueRecord]:
-    """An ``abolished`` record, from ``on``, for each illustrative procedure still in force and not in ``imported``."""
+    """An ``abolished`` record, from ``on``, for each illustrative procedure not in ``imported`` (the planner leaves
+    one that is abolished already as it is)."""
     codes = (
         Procedure.objects.filter(source=Source.ILLUSTRATIVE)
         .exclude(code__in=imported)

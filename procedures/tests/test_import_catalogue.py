@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 
 from communes.models import ProcessingUnit
@@ -471,4 +472,8 @@ def test_the_real_export_replaces_the_illustrative_records(units, tmp_path):
     # again: nothing more to retire, nothing changes
     versions = ProcedureVersion.objects.count()
     out, _err = run(export, retire_illustrative="55/QĐ-UBND")
+    assert ProcedureVersion.objects.count() == versions and "Xong / done." in out
+    # and on a later day: the retired procedure is abolished already, no second abolition opens
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=1), tick=False):
+        out, _err = run(export, retire_illustrative="55/QĐ-UBND")
     assert ProcedureVersion.objects.count() == versions and "Xong / done." in out

@@ -101,3 +101,50 @@ def test_a_pinned_version_starting_on_the_import_date_refuses_the_change():
         apply_record(_record(JULY, "Tên mới"), plan)
     assert refused.value.problem.column == "effective_from"
     assert plan.new_versions == [] and plan.dirty_versions == {}
+
+
+def _moved_plan(*, pinned_later: bool) -> tuple[ImportPlan, ProcedureVersion]:
+    """The state a moved change leaves: the pinned version of 1/7/2025 closed on TODAY, the change from TODAY."""
+    plan, _version = _plan(pinned=True)
+    plan.import_date = TODAY
+    assert apply_record(_record(JULY, "Tên mới"), plan) == "updated"
+    (moved,) = plan.new_versions
+    moved.pk = 11  # as the writer left it
+    plan.new_versions, plan.dirty_versions = [], {}
+    if pinned_later:
+        plan.pinned.add(("1.001193", TODAY))
+    return plan, moved
+
+
+@pytest.mark.parametrize("pinned_later", [False, True])
+@pytest.mark.parametrize("day", [JULY, JANUARY])
+def test_a_moved_change_imported_again_on_a_later_day_changes_nothing(day, pinned_later):
+    """The record still names its own date, where the pinned version is: the version in force on the new import
+    date already says the same, so no second copy of it opens."""
+    plan, moved = _moved_plan(pinned_later=pinned_later)
+    plan.import_date = TODAY + datetime.timedelta(days=1)
+    assert apply_record(_record(day, "Tên mới"), plan) == "unchanged"
+    assert plan.new_versions == [] and plan.dirty_versions == {}
+    assert moved.effective_until is None
+
+
+def test_a_moved_change_that_differs_again_opens_another_version_on_the_later_day():
+    plan, moved = _moved_plan(pinned_later=True)
+    later = TODAY + datetime.timedelta(days=1)
+    plan.import_date = later
+    assert apply_record(_record(JULY, "Tên khác nữa"), plan) == "updated"
+    assert [(v.effective_from, v.name) for v in plan.new_versions] == [(later, "Tên khác nữa")]
+    assert moved.name == "Tên mới" and moved.effective_until == later
+
+
+@pytest.mark.parametrize("day", [TODAY, TODAY + datetime.timedelta(days=1)])
+def test_abolishing_a_procedure_already_abolished_changes_nothing(day):
+    plan, _version = _plan(pinned=True)
+    gone = _record(TODAY, change="abolished", provided=frozenset())
+    assert apply_record(gone, plan) == "updated"
+    (abolished,) = plan.new_versions
+    abolished.pk = 11
+    plan.new_versions, plan.dirty_versions = [], {}
+    plan.import_date = day
+    assert apply_record(_record(day, change="abolished", provided=frozenset()), plan) == "unchanged"
+    assert plan.new_versions == [] and plan.dirty_versions == {}
