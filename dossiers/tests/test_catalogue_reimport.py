@@ -184,6 +184,24 @@ def test_a_change_that_could_only_rewrite_the_pinned_version_is_refused_and_writ
     assert (ProcedureVersion.objects.count(), Component.objects.count()) == counts
 
 
+def test_a_dossier_filed_while_the_import_runs_makes_it_refuse_instead_of_failing(pinned, monkeypatch):
+    """The snapshot's pins are read before the writes: a dossier filed in between is not among them, and the delete
+    of the component it uses raises ProtectedError. The import then writes nothing and says why."""
+    from procedures.services import writer
+
+    version, _dossier = pinned
+    before = snapshot(version)
+    counts = (ProcedureVersion.objects.count(), Component.objects.count())
+    monkeypatch.setattr(writer, "_pinned", lambda by_id, components: set())  # as if the dossier came after
+    changed = record(components=[ComponentRecord(name="Tờ khai (mẫu mới)", copy_kind="original")])
+    summary = catalogue_records_import(records=[changed])
+    assert not summary.written
+    assert [(problem.column, problem.message[:9]) for problem in summary.problems] == [("components", "1.001193:")]
+    assert "vừa được nộp" in summary.problems[0].message
+    assert snapshot(version) == before
+    assert (ProcedureVersion.objects.count(), Component.objects.count()) == counts
+
+
 def test_a_procedure_without_dossiers_is_still_updated_in_place(world):
     version = procedure_version(code="1.000894", name="Đăng ký kết hôn")
     summary = catalogue_records_import(records=[record("1.000894", name="Đăng ký kết hôn (sửa đổi)")])

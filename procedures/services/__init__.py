@@ -17,6 +17,7 @@ from procedures.services.shipped import (
     catalogue_load,
 )
 from procedures.services.writer import (
+    ComponentsInUse,
     ImportSummary,
     catalogue_import,
     catalogue_records_import,
@@ -30,6 +31,7 @@ __all__ = [
     "CONTENT_FIELDS",
     "STATUSES",
     "CatalogueLoad",
+    "ComponentsInUse",
     "ImportPlan",
     "ImportSummary",
     "VersionInUse",

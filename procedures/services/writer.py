@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communes.models import ProcessingUnit
 from portal.common.errors import InvalidInput
@@ -56,6 +58,21 @@ class ImportSummary:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+
+class ComponentsInUse(InvalidInput):
+    """A dossier filed after the snapshot was read uses a component the import was about to delete."""
+
+    code = "components_in_use"
+
+    def __init__(self, versions: Iterable[ProcedureVersion]):
+        codes = sorted({version.procedure.code for version in versions})
+        message = _(
+            "%(codes)s: một hồ sơ vừa được nộp theo thủ tục này dùng thành phần hồ sơ mà lần nhập này bỏ đi; "
+            "không nhập gì, hãy nhập lại."
+        ) % {"codes": ", ".join(codes)}
+        super().__init__(message)
+        self.problem = Problem("", 0, "components", message)
 
 
 def _referenced(model, ids: set[int], *, skip: tuple = ()) -> set[int]:
@@ -178,7 +195,15 @@ def _write_plan(plan: ImportPlan) -> None:
         to_create.extend(create)
         stale.extend(gone)
     if stale:
-        Component.objects.filter(pk__in=stale).delete()
+        try:
+            Component.objects.filter(pk__in=stale).delete()
+        except ProtectedError as protected:  # the snapshot's pins missed a dossier filed since: refuse, roll back
+            used = {getattr(row, "component_id", None) for row in protected.protected_objects}
+            raise ComponentsInUse(
+                version
+                for version in plan.replaced_components.values()
+                if used & {row.pk for row in plan.original_components[id(version)]}
+            ) from protected
     if to_update:
         Component.objects.bulk_update(
             to_update, ["order", "copy_kind", "copies", "template_name", "is_required"], batch_size=500
@@ -200,8 +225,10 @@ def catalogue_records_import(
     Any file-level problem (unknown layout, unreadable file) imports nothing. A record with problems is
     rejected; by default one rejected record imports nothing at all, with ``skip_invalid`` the valid ones are
     imported and the rejected ones listed. A record that would rewrite a version dossiers are bound to, where no
-    later version can take its change (``VersionInUse``), imports nothing. Returns the summary;
-    ``summary.written`` says whether anything was.
+    later version can take its change (``VersionInUse``), imports nothing; so does one whose version a dossier filed
+    while the import ran has just become bound to, when it would delete a component that dossier uses
+    (``ComponentsInUse``, from the ``ProtectedError`` of the delete). Returns the summary; ``summary.written`` says
+    whether anything was.
     """
     summary = ImportSummary(problems=list(file_problems))
     summary.skipped.update(item.reason for item in skipped)
@@ -229,6 +256,11 @@ def catalogue_records_import(
         summary.problems.append(refused.problem)
         summary.counts = defaultdict(Counter)
         summary.counts[refused.level or "unknown"]["rejected"] += 1
+        summary.references = Counter()
+        return summary
+    except ComponentsInUse as refused:
+        summary.problems.append(refused.problem)
+        summary.counts = defaultdict(Counter)
         summary.references = Counter()
         return summary
     summary.moved = dict(plan.moved)
