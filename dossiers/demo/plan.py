@@ -2,14 +2,18 @@
 
 :func:`demo_plan` takes the seed, the number of dossiers, the anchor day, the working calendar and the catalogue
 facts it needs (plain values) and returns the same list of :class:`DossierPlan` every time: same seed → same
-dossiers, same moments, same states, same codes (on a database where those centres issued no code on those days
-before). ``dossiers.demo.seed`` then plays the actions through the real services, in time order, each at its
-moment.
+dossiers, same actions, same actors, same moments. ``dossiers.demo.seed`` then plays the actions through the real
+services, in time order, each at its moment; the services issue the codes.
 
-Moments follow the rules of DOMAIN.md §4: counter work happens inside working sessions, online filings at any hour,
-the appointment is the real one (``dossiers.deadlines``), a supplement pause preserves the remaining working time;
-a dossier meant to be early finishes before the session that contains its due moment, one meant to be on time
-inside that session, one meant to be late after it. Everything happens before the anchor day (the day of the run).
+What a dossier goes through is not written here: a :class:`Scenario` names the state it is to be left in and the
+detours it takes (supplement rounds, fees, an apology letter, a rating), and ``dossiers.demo.paths`` finds the
+actions in the transition table (``dossiers.workflow``); each action is done by someone holding one of its roles.
+Change the table and the stories change with it, or planning fails naming the story the table no longer allows.
+
+Moments follow the rules of DOMAIN.md §4: staff work inside working sessions, applicants act online at any hour; the
+due moment is read back from the steps planned so far (``deadlines.replay``, what the services compute), so a dossier
+meant to be early finishes before the session that contains its due moment, one meant to be on time inside that
+session, one meant to be late after it. Everything happens before the anchor day (the day of the run).
 """
 
 from __future__ import annotations
@@ -21,21 +25,24 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from dossiers import deadlines
+from dossiers.demo.paths import Graph
 from dossiers.demo.texts import (
     DENY_REASON,
     EXTEND_REASON,
+    GENERIC_REASON,
     ORGANISATIONS,
     RATING_COMMENTS,
     RATING_WEIGHTS,
     REFUSE_REASONS,
     STOP_REASON,
+    STOP_REASONS,
     SUPPLEMENT_REASONS,
     WITHDRAW_REASONS,
     id_number,
     person_name,
     phone_number,
 )
-from dossiers.workflow import Action, State
+from dossiers.workflow import Action, Role, State, can
 from procedures.worktime import WorkingCalendar
 
 WINDOW_DAYS = 90
@@ -78,15 +85,25 @@ class Route:
 
 @dataclass(frozen=True)
 class Scenario:
-    state: State
-    timeliness: str = ""  # target for finished dossiers: early, on_time, late
-    supplements: int = 0
-    payment: bool = False
-    extend: bool = False
+    state: State  # the state the dossier is left in
+    timeliness: str = ""  # target for the decision: early, on_time, late
+    supplements: int = 0  # supplement rounds answered (a dossier left waiting for one has one more request)
+    payment: bool = False  # fees requested and paid
+    extend: bool = False  # an apology letter with a new date (form 04)
     rate: bool = False
     deny: bool = False
     overdue: bool = False  # an unfinished dossier already past its due moment
     channel: str = ""  # forced channel
+
+    @property
+    def detours(self) -> dict[Action, int]:
+        """The cycles of the transition table this dossier goes round, by their first action (in story order)."""
+        return {
+            Action.REQUEST_SUPPLEMENT: self.supplements,
+            Action.REQUEST_PAYMENT: int(self.payment),
+            Action.EXTEND: int(self.extend),
+            Action.RATE: int(self.rate),
+        }
 
 
 # --- Output ----------------------------------------------------------------------------------------------
@@ -97,6 +114,7 @@ class Step:
     action: Action
     at: datetime
     actor: str  # username
+    role: Role  # the role of the transition the actor holds on the dossier
     params: dict = field(default_factory=dict)
 
 
@@ -110,19 +128,12 @@ class DossierPlan:
     applicant: dict
     scenario: Scenario
     steps: list[Step]
-    due_at: datetime | None = None  # as the planner computed it (after pauses)
-    code: str | None = None  # predicted by assign_codes
+    received_at: datetime | None = None  # the moments the services will compute, read from the steps
+    due_at: datetime | None = None
 
     @property
     def state(self) -> State:
         return self.scenario.state
-
-    @property
-    def received_at(self) -> datetime | None:
-        for step in self.steps:
-            if step.action in (Action.RECEIVE, Action.RECEIVE_AT_COUNTER):
-                return step.at
-        return None
 
 
 class _Impossible(Exception):
@@ -197,6 +208,82 @@ def _draw_scenario(rng: random.Random) -> Scenario:
     return Scenario(state)
 
 
+# --- Who and how: channels, roles, paces -----------------------------------------------------------------
+
+#: The channels each creating action of the table serves (``dossier_file``: online; the counter: direct, post).
+CHANNELS: dict[Action, tuple[str, ...]] = {Action.FILE: ("online",), Action.RECEIVE_AT_COUNTER: ("direct", "post")}
+CHANNEL_WEIGHTS = {"online": 40, "direct": 52, "post": 8}
+#: Who acts when a transition allows several roles: the applicant for themselves; online, the processing unit
+#: before the counter (fees paid online are confirmed by the handler), at the counter the other way round.
+ROLE_ORDER = {
+    "online": (Role.APPLICANT, Role.HANDLER, Role.RECEPTION, Role.RETURN_DESK, Role.LEADER),
+    "counter": (Role.APPLICANT, Role.RECEPTION, Role.HANDLER, Role.RETURN_DESK, Role.LEADER),
+}
+
+
+@dataclass(frozen=True)
+class Pace:
+    """How long after the previous step an action comes: ``days`` calendar days (waiting for the applicant), then
+    ``minutes`` — working minutes for staff (inside sessions), plain minutes for the applicant acting online."""
+
+    minutes: tuple[int, int]
+    days: tuple[int, int] = (0, 0)
+
+
+PACE: dict[Action, Pace] = {
+    Action.RECEIVE: Pace((10, 300)),
+    Action.REFUSE: Pace((10, 240)),
+    Action.TRANSFER: Pace((5, 90)),
+    Action.ASSIGN: Pace((10, 240)),
+    Action.REQUEST_SUPPLEMENT: Pace((30, 360)),
+    Action.SUPPLEMENT: Pace((10, 300), days=(1, 6)),
+    Action.REQUEST_PAYMENT: Pace((20, 240)),
+    Action.CONFIRM_PAYMENT: Pace((30, 900)),
+    Action.WITHDRAW: Pace((120, 2400)),
+    Action.CONFIRM_WITHDRAWAL: Pace((30, 480)),
+    Action.STOP: Pace((30, 240), days=(1, 5)),
+    Action.DECIDE: Pace((60, 960)),
+    Action.EXTEND: Pace((5, 60)),
+    Action.RETURN: Pace((20, 1200)),
+    Action.RATE: Pace((10, 3 * 24 * 60)),
+}
+#: Waiting for the applicant: processing stops when the deadline to supplement or to pay has passed.
+PACE_FROM: dict[tuple[Action, State], Pace] = {
+    (Action.STOP, State.SUPPLEMENT_REQUESTED): Pace((30, 240), days=(12, 20)),
+    (Action.STOP, State.PAYMENT_REQUESTED): Pace((30, 240), days=(8, 15)),
+}
+DEFAULT_PACE = Pace((10, 240))
+
+
+def _channels(graph: Graph, scenario: Scenario, procedure: Procedure) -> list[str]:
+    """The channels a dossier of this scenario can come by: those of the creating actions that reach its state."""
+    offered = {"online": procedure.online, "direct": procedure.direct, "post": procedure.post}
+    return [
+        channel
+        for action in graph.creating
+        if action in CHANNELS and graph.reaches(action, scenario.state)
+        for channel in CHANNELS[action]
+        if offered[channel] and scenario.channel in ("", channel)
+    ]
+
+
+def _creating(graph: Graph, channel: str) -> Action:
+    return next(action for action in graph.creating if channel in CHANNELS.get(action, ()))
+
+
+def _people(route: Route, citizen: str | None) -> dict[Role, str]:
+    people = {Role.RECEPTION: route.reception, Role.RETURN_DESK: route.reception}
+    people |= {Role.HANDLER: route.handler, Role.LEADER: route.leader}
+    if citizen:
+        people[Role.APPLICANT] = citizen
+    return people
+
+
+def _needs_account(graph: Graph, actions: list[Action]) -> bool:
+    """Whether an action of the story may only be done by the applicant (filing online, withdrawing, rating)."""
+    return any(graph.transitions[action].roles <= {Role.APPLICANT} for action in actions)
+
+
 # --- Moments ---------------------------------------------------------------------------------------------
 
 
@@ -232,6 +319,31 @@ class _Clock:
         hour = self.rng.choices([7, 9, 11, 14, 16, 19, 20, 21, 22], [1, 2, 2, 2, 2, 3, 3, 2, 1])[0]
         return datetime.combine(day, time(hour, self.rng.randint(0, 59), self.rng.randint(0, 59)), self.calendar.tz)
 
+    def after(self, moment: datetime, pace: Pace, *, online: bool) -> datetime:
+        if pace.days != (0, 0):
+            moment += timedelta(days=self.rng.randint(*pace.days))
+        if online:
+            return moment + timedelta(minutes=self.rng.randint(*pace.minutes))
+        return self.later(moment, *pace.minutes)
+
+
+def _finish_moment(clock: _Clock, start: datetime, due: datetime, timeliness: str) -> datetime:
+    cal, rng = clock.calendar, clock.rng
+    threshold = cal.session_start_containing(due)
+    if timeliness == "early":
+        available = cal.working_time_between(start, threshold)
+        minutes = int(available.total_seconds() // 60)
+        if minutes < 15:
+            raise _Impossible
+        return clock.later(start, 5, max(5, int(minutes * 0.8)))
+    if timeliness == "on_time":
+        low = max(threshold, start + timedelta(minutes=5))
+        span = int((due - low).total_seconds())
+        if span <= 60:
+            raise _Impossible
+        return (low + timedelta(seconds=rng.randint(30, span))).replace(microsecond=0)
+    return clock.later(max(due, start), 30, 40 * 60)  # late: up to five working days past the due moment
+
 
 # --- Building one dossier's steps ------------------------------------------------------------------------
 
@@ -254,188 +366,112 @@ def _reception_window(scenario: Scenario) -> tuple[int, int]:
     return recent.get(scenario.state, (4, WINDOW_DAYS - 2))
 
 
-def _build(
-    clock: _Clock,
-    anchor: datetime,
-    number: int,
-    route: Route,
-    procedure: Procedure,
-    scenario: Scenario,
-    channel: str,
-    citizen: str | None,
-    applicant: dict,
-) -> DossierPlan:
-    rng, cal = clock.rng, clock.calendar
-    reception, handler, leader = route.reception, route.handler, route.leader
-    applicant_actor = citizen or reception  # a walk-in brings a supplement to the counter
-    steps: list[Step] = []
-    low, high = _reception_window(scenario)
-    day = clock.working_day(anchor.date(), low, high)
+@dataclass
+class _Dossier:
+    """What the steps of one dossier are drawn from."""
 
-    def add(action: Action, at: datetime, actor: str, **params) -> datetime:
-        if steps and at <= steps[-1].at:
-            raise _Impossible
-        steps.append(Step(action, at, actor, params))
-        return at
+    clock: _Clock
+    graph: Graph
+    route: Route
+    procedure: Procedure
+    scenario: Scenario
+    channel: str
+    people: dict[Role, str]
+    steps: list[Step] = field(default_factory=list)
 
-    # 1. Filing or counter reception.
-    if channel == "online":
-        filed = clock.any_hour(day - timedelta(days=rng.choice([0, 0, 1])))
-        add(Action.FILE, filed, citizen)
-        if scenario.state == State.FILED:
-            return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, None, anchor)
-        first = cal.next_working_moment(filed)
-        if scenario.state == State.REFUSED:
-            add(Action.REFUSE, clock.later(first, 10, 240), reception, reason=rng.choice(REFUSE_REASONS))
-            return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, None, anchor)
-        t = add(Action.RECEIVE, clock.later(first, 10, 300), reception)
-    else:
-        t = add(Action.RECEIVE_AT_COUNTER, clock.counter_moment(day), reception)
-    received = t
-    due = deadlines.appointment(cal, received, time_value=procedure.time_value, time_unit=procedure.time_unit)
-    if scenario.state == State.RECEIVED:
-        return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor)
-
-    # 2. Transfer (same day, or the next morning after 15:00) and assignment.
-    t = add(Action.TRANSFER, clock.later(t, 5, 90), reception, note="")
-    if scenario.state == State.TRANSFERRED:
-        return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor)
-    t = add(Action.ASSIGN, clock.later(t, 10, 240), leader, handler=handler)
-
-    if scenario.state in (State.WITHDRAWAL_REQUESTED, State.WITHDRAWN):
-        t = add(Action.WITHDRAW, t + timedelta(hours=rng.randint(2, 40)), citizen, reason=rng.choice(WITHDRAW_REASONS))
-        if scenario.state == State.WITHDRAWN:
-            add(Action.CONFIRM_WITHDRAWAL, clock.later(t, 30, 480), reception)
-        return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor)
-
-    # 3. Supplement pauses: the clock stops, the remaining working time is kept.
-    components = list(procedure.components) or ["Tờ khai"]
-    supplements = scenario.supplements + (1 if scenario.state in (State.SUPPLEMENT_REQUESTED, State.STOPPED) else 0)
-    for index in range(supplements):
-        asked = add(
-            Action.REQUEST_SUPPLEMENT,
-            clock.later(t, 30, 360),
-            handler,
-            reason=rng.choice(SUPPLEMENT_REASONS),
-            missing_components=[rng.choice(components)],
+    def replayed(self) -> deadlines.Replayed:
+        """Reception, due moment (after pauses) and timeliness as the services will compute them from the steps."""
+        return deadlines.replay(
+            self.clock.calendar,
+            [(step.action.value, step.at) for step in self.steps],
+            time_value=self.procedure.time_value,
+            time_unit=self.procedure.time_unit,
         )
-        remaining = deadlines.remaining_at_pause(cal, asked, due)
-        last_pause = index == supplements - 1
-        if last_pause and scenario.state == State.SUPPLEMENT_REQUESTED:
-            return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor)
-        if last_pause and scenario.state == State.STOPPED:
-            stopped = clock.later(asked + timedelta(days=rng.randint(12, 20)), 30, 240)
-            add(Action.STOP, stopped, leader, reason=STOP_REASON)
-            due = deadlines.due_after_resumption(cal, stopped, remaining, due)
-            return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor)
-        back = clock.later(asked + timedelta(days=rng.randint(1, 6)), 10, 300)
-        t = add(Action.SUPPLEMENT, back, applicant_actor, note="Đã bổ sung giấy tờ theo yêu cầu")
-        due = deadlines.due_after_resumption(cal, back, remaining, due)
 
-    # 4. Fees.
-    if scenario.payment or scenario.state == State.PAYMENT_REQUESTED:
-        amount = procedure.fee_vnd or rng.choice([50_000, 100_000, 200_000])
-        t = add(Action.REQUEST_PAYMENT, clock.later(t, 20, 240), handler, amount_vnd=amount, note="")
-        if scenario.state == State.PAYMENT_REQUESTED:
-            return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor)
-        online = channel == "online"
-        t = add(Action.CONFIRM_PAYMENT, clock.later(t, 30, 900), handler if online else reception, paid_online=online)
+    def role_for(self, action: Action, state: State | None) -> Role:
+        order = ROLE_ORDER["online" if self.channel == "online" else "counter"]
+        roles = self.graph.transitions[action].roles
+        role = next((role for role in order if role in roles and role in self.people), None)
+        if role is None or not can(action, state, {role}):
+            raise ValueError(f"nobody in the demo may {action} from {state}: the table asks for {sorted(roles)}")
+        return role
 
-    if scenario.state == State.PROCESSING:  # still with the handler (when ``overdue``, past its due moment)
-        return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor)
+    def moment(self, action: Action, state: State | None, day: date) -> datetime:
+        """When ``action`` happens: what only the applicant may do, online at any hour; the rest inside sessions."""
+        clock, online = self.clock, self.graph.transitions[action].roles == {Role.APPLICANT}
+        if state is None:  # the dossier is created: filed online, or received at the counter on ``day``
+            if online:
+                return clock.any_hour(day - timedelta(days=clock.rng.choice([0, 0, 1])))
+            return clock.counter_moment(day)
+        previous = self.steps[-1].at
+        if action.value in deadlines.FINISHING_ACTIONS and self.scenario.timeliness:
+            due = self.replayed().due_at
+            if due is not None:
+                return _finish_moment(clock, previous, due, self.scenario.timeliness)
+        pace = PACE_FROM.get((action, state)) or PACE.get(action, DEFAULT_PACE)
+        return clock.after(previous, pace, online=online)
 
-    # 5. Decision: early, on time or late against the due moment (after pauses).
-    finished = _finish_moment(clock, t, due, scenario.timeliness)
-    if scenario.extend:
-        asked = clock.later(t, 5, 60)
-        if asked < finished:
-            add(Action.EXTEND, asked, handler, reason=EXTEND_REASON, new_due_at=clock.later(finished, 120, 960))
-    if scenario.deny:
-        add(Action.DECIDE, finished, leader, outcome="denied", reason=DENY_REASON)
-    else:
-        add(Action.DECIDE, finished, leader, outcome="approved", result_document=_result_number(rng, finished))
-    if scenario.state == State.RESULT_READY:
-        return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor)
+    def params(self, action: Action, state: State, at: datetime) -> dict:
+        rng, procedure = self.clock.rng, self.procedure
+        match action:
+            case Action.REFUSE:
+                return {"reason": rng.choice(REFUSE_REASONS)}
+            case Action.TRANSFER | Action.RETURN:
+                return {"note": ""}
+            case Action.ASSIGN:
+                return {"handler": self.route.handler}
+            case Action.REQUEST_SUPPLEMENT:
+                components = list(procedure.components) or ["Tờ khai"]
+                return {"reason": rng.choice(SUPPLEMENT_REASONS), "missing_components": [rng.choice(components)]}
+            case Action.SUPPLEMENT:
+                return {"note": "Đã bổ sung giấy tờ theo yêu cầu"}
+            case Action.REQUEST_PAYMENT:
+                return {"amount_vnd": procedure.fee_vnd or rng.choice([50_000, 100_000, 200_000]), "note": ""}
+            case Action.CONFIRM_PAYMENT:
+                return {"paid_online": self.channel == "online"}
+            case Action.WITHDRAW:
+                return {"reason": rng.choice(WITHDRAW_REASONS)}
+            case Action.STOP:
+                return {"reason": STOP_REASONS.get(state.value, STOP_REASON)}
+            case Action.DECIDE if self.scenario.deny:
+                return {"outcome": "denied", "reason": DENY_REASON}
+            case Action.DECIDE:
+                return {"outcome": "approved", "result_document": _result_number(rng, at)}
+            case Action.EXTEND:
+                due = self.replayed().due_at or at
+                return {"reason": EXTEND_REASON, "new_due_at": self.clock.later(max(due, at), 120, 960)}
+            case Action.RATE:
+                choices = RATING_WEIGHTS[self.scenario.timeliness or "on_time"]
+                rating = rng.choices([r for r, _ in choices], [w for _, w in choices])[0]
+                return {"rating": rating, "comment": rng.choice(RATING_COMMENTS)}
+        return {"reason": GENERIC_REASON} if self.graph.transitions[action].requires_reason else {}
 
-    # 6. Return at the return desk, then perhaps a rating.
-    returned = add(Action.RETURN, clock.later(finished, 20, 1200), reception, note="")
-    if scenario.rate:
-        timeliness = scenario.timeliness or "on_time"
-        choices = RATING_WEIGHTS[timeliness]
-        rating = rng.choices([r for r, _ in choices], [w for _, w in choices])[0]
-        add(
-            Action.RATE,
-            returned + timedelta(minutes=rng.randint(10, 3 * 24 * 60)),
-            citizen,
-            rating=rating,
-            comment=rng.choice(RATING_COMMENTS),
-        )
-    return _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor)
 
-
-def _finish_moment(clock: _Clock, start: datetime, due: datetime, timeliness: str) -> datetime:
-    cal, rng = clock.calendar, clock.rng
-    threshold = cal.session_start_containing(due)
-    if timeliness == "early":
-        available = cal.working_time_between(start, threshold)
-        minutes = int(available.total_seconds() // 60)
-        if minutes < 15:
+def _build(dossier: _Dossier, actions: list[Action], anchor: datetime) -> None:
+    """The steps of ``actions``: each by someone holding one of its roles, at a moment after the previous one."""
+    low, high = _reception_window(dossier.scenario)
+    day = dossier.clock.working_day(anchor.date(), low, high)
+    state: State | None = None
+    for action in actions:
+        role = dossier.role_for(action, state)
+        at = dossier.moment(action, state, day)
+        if dossier.steps and at <= dossier.steps[-1].at:
             raise _Impossible
-        return clock.later(start, 5, max(5, int(minutes * 0.8)))
-    if timeliness == "on_time":
-        low = max(threshold, start + timedelta(minutes=5))
-        span = int((due - low).total_seconds())
-        if span <= 60:
-            raise _Impossible
-        return (low + timedelta(seconds=rng.randint(30, span))).replace(microsecond=0)
-    return clock.later(max(due, start), 30, 40 * 60)  # late: up to five working days past the due moment
+        dossier.steps.append(Step(action, at, dossier.people[role], role, dossier.params(action, state, at)))
+        state = dossier.graph.after(action, state)
+    if dossier.steps[-1].at >= anchor:
+        raise _Impossible
 
 
 def _result_number(rng: random.Random, at: datetime) -> str:
     return f"Số {rng.randint(1, 999)}/{at.year}/{rng.choice(['QĐ-UBND', 'GCN', 'GP', 'TLHT'])}"
 
 
-def _done(number, route, procedure, channel, citizen, applicant, scenario, steps, due, anchor) -> DossierPlan:
-    if steps[-1].at >= anchor:
-        raise _Impossible
-    if scenario.overdue and (due is None or due >= anchor):
-        raise _Impossible
-    return DossierPlan(
-        number=number,
-        route=route.key,
-        procedure=procedure.code,
-        channel=channel,
-        citizen=citizen,
-        applicant=applicant,
-        scenario=scenario,
-        steps=steps,
-        due_at=due,
-    )
-
-
 # --- The whole plan --------------------------------------------------------------------------------------
 
-NEEDS_ACCOUNT = {State.FILED, State.REFUSED, State.WITHDRAWAL_REQUESTED, State.WITHDRAWN}
 
-
-def _pick_channel(rng: random.Random, scenario: Scenario, procedure: Procedure) -> str:
-    if scenario.state in (State.FILED, State.REFUSED) or scenario.channel == "online":
-        return "online"
-    if scenario.channel:
-        return scenario.channel
-    options = [("online", 40 if procedure.online else 0), ("direct", 52), ("post", 8 if procedure.post else 0)]
-    return rng.choices([c for c, _ in options], [w for _, w in options])[0]
-
-
-def _fits(scenario: Scenario, procedure: Procedure) -> bool:
-    if scenario.state in (State.FILED, State.REFUSED) or scenario.channel == "online":
-        if not procedure.online:
-            return False
-    if scenario.channel == "post" and not procedure.post:
-        return False
-    if (scenario.payment or scenario.state == State.PAYMENT_REQUESTED) and not procedure.fee_vnd:
-        return False
-    return True
+def _fits(graph: Graph, scenario: Scenario, procedure: Procedure) -> bool:
+    return bool(_channels(graph, scenario, procedure)) and (procedure.fee_vnd > 0 or not scenario.payment)
 
 
 def _applicant(rng: random.Random, route: Route, citizens: dict[str, dict], citizen: str | None) -> dict:
@@ -462,6 +498,42 @@ def _applicant(rng: random.Random, route: Route, citizens: dict[str, dict], citi
     }
 
 
+def _draw(
+    graph: Graph, clock: _Clock, anchor: datetime, number: int, scenario: Scenario, routes, citizens
+) -> DossierPlan:
+    """One dossier of ``scenario`` on a route and procedure drawn by the seed (:class:`_Impossible`: none fits)."""
+    rng = clock.rng
+    route = rng.choices(routes, [r.weight for r in routes])[0]
+    fitting = [p for p in route.procedures if _fits(graph, scenario, p)]
+    if not fitting:
+        raise _Impossible
+    procedure = rng.choices(fitting, [p.weight for p in fitting])[0]
+    channels = _channels(graph, scenario, procedure)
+    channel = rng.choices(channels, [CHANNEL_WEIGHTS[c] for c in channels])[0]
+    actions = graph.walk(rng, creating=_creating(graph, channel), target=scenario.state, detours=scenario.detours)
+    citizen = None
+    if _needs_account(graph, actions) or rng.random() < 0.3:
+        citizen = rng.choice(route.citizens)
+    applicant = _applicant(rng, route, citizens, citizen)
+    dossier = _Dossier(clock, graph, route, procedure, scenario, channel, _people(route, citizen))
+    _build(dossier, actions, anchor)
+    replayed = dossier.replayed()
+    if scenario.overdue and (replayed.due_at is None or replayed.due_at >= anchor):
+        raise _Impossible
+    return DossierPlan(
+        number=number,
+        route=route.key,
+        procedure=procedure.code,
+        channel=channel,
+        citizen=citizen,
+        applicant=applicant,
+        scenario=scenario,
+        steps=dossier.steps,
+        received_at=replayed.received_at,
+        due_at=replayed.due_at,
+    )
+
+
 def demo_plan(
     *,
     seed: int,
@@ -473,10 +545,13 @@ def demo_plan(
 ) -> list[DossierPlan]:
     """The demo's dossiers: ``count`` of them, the first ones covering :data:`MUST_HAVE`; a pure function.
 
-    ``citizens`` maps each demo citizen's username to their applicant data (name, id_number, phone, address).
+    ``citizens`` maps each demo citizen's username to their applicant data (name, id_number, phone, address). The
+    stories are read from the transition table as it is now (``dossiers.demo.paths``); a :class:`ValueError` says
+    which story it no longer allows.
     """
     rng = random.Random(seed)
     clock = _Clock(calendar, rng)
+    graph = Graph()
     anchor = datetime.combine(anchor_day, time(0, 0), tzinfo=calendar.tz)
     routes = [route for route in routes if route.procedures]
     if not routes:
@@ -488,19 +563,8 @@ def demo_plan(
         number += 1
         plan = None
         for _attempt in range(40):
-            route = rng.choices(routes, [r.weight for r in routes])[0]
-            fitting = [p for p in route.procedures if _fits(scenario, p)]
-            if not fitting:
-                continue
-            procedure = rng.choices(fitting, [p.weight for p in fitting])[0]
-            channel = _pick_channel(rng, scenario, procedure)
-            needs_account = channel == "online" or scenario.state in NEEDS_ACCOUNT or scenario.rate
-            citizen = None
-            if needs_account or rng.random() < 0.3:
-                citizen = rng.choice(route.citizens)
-            applicant = _applicant(rng, route, citizens, citizen)
             try:
-                plan = _build(clock, anchor, len(plans) + 1, route, procedure, scenario, channel, citizen, applicant)
+                plan = _draw(graph, clock, anchor, len(plans) + 1, scenario, routes, citizens)
                 break
             except _Impossible:
                 continue
@@ -512,24 +576,6 @@ def demo_plan(
             continue
         plans.append(plan)
     return plans
-
-
-def assign_codes(plans: list[DossierPlan], agency_codes: dict[str, str], start: dict | None = None) -> None:
-    """Predict every dossier code: receptions in time order, numbered per reception centre and day from 1.
-
-    ``agency_codes`` maps a route key to its centre's agency code; ``start`` the last numbers already issued
-    ``{(agency_code, day): last}``. Same order as :func:`ordered_steps`, so the services issue the same codes.
-    """
-    from dossiers.services import format_code
-
-    counters: dict[tuple[str, date], int] = defaultdict(int, start or {})
-    by_number = {plan.number: plan for plan in plans}
-    for _at, number, _index, step in ordered_steps(plans):
-        if step.action in (Action.RECEIVE, Action.RECEIVE_AT_COUNTER):
-            agency = agency_codes[by_number[number].route]
-            key = (agency, step.at.date())
-            counters[key] += 1
-            by_number[number].code = format_code(agency, step.at.date(), counters[key])
 
 
 def ordered_steps(plans: list[DossierPlan]) -> list[tuple[datetime, int, int, Step]]:
@@ -553,7 +599,6 @@ __all__ = [
     "Route",
     "Scenario",
     "Step",
-    "assign_codes",
     "demo_plan",
     "ordered_steps",
 ]

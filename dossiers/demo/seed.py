@@ -1,9 +1,10 @@
 """A living demo: a few hundred dossiers played through the real services, each action at its planned moment.
 
 The plan (``dossiers.demo.plan``) is a pure function of the seed and the anchor day; here every step is played in
-time order by calling ``dossiers.services`` with the clock frozen at the step's moment (``time_machine``), so codes,
-appointments, pauses, timeliness, the audit trail and the control slip are exactly what the portal would have
-recorded. Idempotent: a marker row (``ReferenceDataLoad`` named ``demo``) says the demo is there; a second run only
+time order by calling ``dossiers.services`` at the step's moment (``at=``), so codes, appointments, pauses,
+timeliness, the audit trail and the control slip are exactly what the portal would have recorded. The applicants are
+fictitious: nobody is notified (``notify=False``). Codes are the services' own, read back once a dossier is
+received. Idempotent: a marker row (``ReferenceDataLoad`` named ``demo``) says the demo is there; a second run only
 checks the accounts and returns.
 """
 
@@ -15,7 +16,6 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from unittest import mock
 
 from django.db import transaction
 from django.db.models import Q
@@ -24,9 +24,9 @@ from django.utils import timezone
 from communes.models import ReferenceDataLoad, ServiceCentre
 from dossiers import services
 from dossiers.demo.people import BRANCH_VIET_TRI, CITIZENS, PA_CO, TAM_DAO, VIET_TRI, demo_accounts_ensure
-from dossiers.demo.plan import WINDOW_DAYS, DossierPlan, Procedure, Route, assign_codes, demo_plan, ordered_steps
-from dossiers.models import DailySequence, Dossier
-from dossiers.workflow import Action
+from dossiers.demo.plan import WINDOW_DAYS, DossierPlan, Procedure, Route, demo_plan, ordered_steps
+from dossiers.models import Dossier
+from dossiers.workflow import Action, Role
 from procedures.calendar import working_calendar
 from procedures.models import Component, Level, ProcedureVersion, Source, TimeUnit
 
@@ -99,7 +99,7 @@ class SeedResult:
     states: dict = field(default_factory=dict)
     documents: int = 0
     paper_components: int = 0
-    codes_differ: int = 0
+    dossier_ids: dict[int, int] = field(default_factory=dict)  # plan number → dossier id
     seconds: float = 0.0
 
 
@@ -203,7 +203,7 @@ def citizen_applicants() -> dict[str, dict]:
 
 
 def plan_for(*, seed: int, count: int, anchor_day: date) -> tuple[list[DossierPlan], list[Route]]:
-    """The demo's plan on this database's catalogue and calendar, with the codes the services will issue."""
+    """The demo's plan on this database's catalogue and calendar."""
     routes = demo_routes(anchor_day)
     plans = demo_plan(
         seed=seed,
@@ -213,18 +213,6 @@ def plan_for(*, seed: int, count: int, anchor_day: date) -> tuple[list[DossierPl
         routes=routes,
         citizens=citizen_applicants(),
     )
-    agency = {route.key: route.agency_code for route in routes}
-    days = {step.at.date() for plan in plans for step in plan.steps}
-    centre_agency = dict(
-        ServiceCentre.objects.filter(key__in={r.centre_key for r in routes}).values_list("pk", "agency_code")
-    )
-    start = {
-        (centre_agency[centre_id], day): last
-        for centre_id, day, last in DailySequence.objects.filter(centre_id__in=centre_agency, day__in=days).values_list(
-            "centre_id", "day", "last"
-        )
-    }
-    assign_codes(plans, agency, start)
     return plans, routes
 
 
@@ -250,14 +238,11 @@ def demo_seed(
         return result
     anchor_day = anchor_day or timezone.localdate()
     plans, routes = plan_for(seed=seed, count=count, anchor_day=anchor_day)
-    # The applicants are fictitious: nobody is notified of the demo's actions (and a few thousand e-mail tasks are
-    # not run for nothing). The services' one place for side effects is silenced while the demo is played.
-    with transaction.atomic(), mock.patch.object(services.core, "notify_after_commit", lambda dossier, action: None):
+    with transaction.atomic():
         routes_by_key = {route.key: route for route in routes}
         counts, ids = _play(plans, routes_by_key, users, progress or (lambda items: items), anchor_day)
         result.documents, result.paper_components = counts["documents"], counts["paper"]
-        actual = dict(Dossier.objects.filter(pk__in=ids.values()).values_list("pk", "code"))
-        result.codes_differ = sum(1 for plan in plans if actual[ids[plan.number]] != plan.code)
+        result.dossier_ids = ids
         states = Counter(Dossier.objects.filter(pk__in=ids.values()).values_list("state", flat=True))
         planned = Counter(plan.state.value for plan in plans)
         if states != planned:
@@ -283,12 +268,10 @@ def demo_seed(
 def _play(
     plans: list[DossierPlan], routes: dict[str, Route], users: dict, progress, anchor_day: date
 ) -> tuple[Counter, dict[int, int]]:
-    """Every step, in time order, through the real services with the clock frozen at the step's moment.
+    """Every step, in time order, through the real services at the step's moment, telling nobody.
 
     Returns what was written (documents, paper components) and the dossier id of each plan number.
     """
-    import time_machine  # here, not at the top: a second ``make run`` (nothing to play) need not load it
-
     from dossiers.demo import files
 
     by_number = {plan.number: plan for plan in plans}
@@ -310,47 +293,49 @@ def _play(
         plan = by_number[number]
         route = routes[plan.route]
         actor = users[step.actor]
-        with time_machine.travel(at, tick=False):
-            if step.action == Action.FILE:
-                needed = components(plan.procedure)
-                dossier = services.dossier_file(
-                    actor=actor,
-                    procedure_code=plan.procedure,
-                    applicant=plan.applicant,
-                    reception_centre_id=centres[route.centre_key],
-                    commune_code=route.commune_code,
-                    channel=plan.channel,
-                    **files.filing_kwargs(needed),
-                )
-                ids[number] = dossier.pk
-                counts["documents"] += files.after_filing(dossier, needed, user=actor, at=at)
-            elif step.action == Action.RECEIVE_AT_COUNTER:
-                needed = components(plan.procedure)
-                dossier = services.dossier_receive_at_counter(
-                    actor=actor,
-                    procedure_code=plan.procedure,
-                    applicant=plan.applicant,
-                    reception_centre_id=centres[route.centre_key],
-                    commune_code=route.commune_code,
-                    channel=plan.channel,
-                    **files.counter_kwargs(needed),
-                )
-                ids[number] = dossier.pk
-                counts["paper"] += files.after_counter(dossier, needed, user=actor, at=at)
-            else:
-                params = dict(step.params)
-                if step.action == Action.ASSIGN:
-                    params = {"handler_id": users[params.pop("handler")].pk}
-                if step.action == Action.SUPPLEMENT and plan.channel == "online" and plan.citizen == step.actor:
-                    # the applicant sends a scan of what was missing, then says the supplement is complete
-                    name = _missing(plan, step) or "Giấy tờ bổ sung"
-                    component = next((c for c in components(plan.procedure) if c.name[:500] == name), None)
-                    files.upload_supplement(ids[number], component, name=name, user=actor, at=at)
-                    counts["documents"] += 1
-                dossier = services.SERVICES[step.action](dossier_id=ids[number], actor=actor, **params)
-                if step.action == Action.DECIDE and dossier.outcome == "approved" and number % 4 != 0:
-                    files.upload_result(dossier, user=actor, at=at)  # three results in four are digitised
-                    counts["documents"] += 1
+        clock = {"at": at, "notify": False}
+        if step.action == Action.FILE:
+            needed = components(plan.procedure)
+            dossier = services.dossier_file(
+                actor=actor,
+                procedure_code=plan.procedure,
+                applicant=plan.applicant,
+                reception_centre_id=centres[route.centre_key],
+                commune_code=route.commune_code,
+                channel=plan.channel,
+                documents=files.scans(needed),
+                **clock,
+            )
+            ids[number] = dossier.pk
+            counts["documents"] += len(needed)
+        elif step.action == Action.RECEIVE_AT_COUNTER:
+            needed = components(plan.procedure)
+            dossier = services.dossier_receive_at_counter(
+                actor=actor,
+                procedure_code=plan.procedure,
+                applicant=plan.applicant,
+                reception_centre_id=centres[route.centre_key],
+                commune_code=route.commune_code,
+                channel=plan.channel,
+                paper_components=files.paper(needed),
+                **clock,
+            )
+            ids[number] = dossier.pk
+            counts["paper"] += len(needed)
+        else:
+            params = dict(step.params)
+            if step.action == Action.ASSIGN:
+                params = {"handler_id": users[params.pop("handler")].pk}
+            if step.action == Action.SUPPLEMENT and plan.channel == "online" and step.role == Role.APPLICANT:
+                # the applicant sends a scan of what was missing, then says the supplement is complete
+                name = _missing(plan, step) or "Giấy tờ bổ sung"
+                component = next((c for c in components(plan.procedure) if c.name[:500] == name), None)
+                files.upload_supplement(ids[number], component, name=name, user=actor, at=at)
+                counts["documents"] += 1
+            dossier = services.SERVICES[step.action](dossier_id=ids[number], actor=actor, **params, **clock)
+            if step.action == Action.DECIDE and dossier.outcome == "approved" and number % 4 != 0:
+                files.upload_result(dossier, user=actor, at=at)  # three results in four are digitised
+                counts["documents"] += 1
     return counts, ids
 
 

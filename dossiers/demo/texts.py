@@ -35,6 +35,13 @@ REFUSE_REASONS = [
     "Thành phần hồ sơ không đúng theo quy định; đã hướng dẫn bằng văn bản",
 ]
 STOP_REASON = "Quá thời hạn bổ sung mà người nộp không bổ sung hồ sơ"
+#: Why processing stops, by the state it stops in (``STOP_REASON`` otherwise).
+STOP_REASONS = {
+    "payment_requested": "Quá thời hạn mà người nộp không thực hiện nghĩa vụ tài chính",
+    "processing": "Hồ sơ thuộc trường hợp phải dừng giải quyết theo quy định",
+}
+#: The reason given for an action the demo has no sentence of its own for.
+GENERIC_REASON = "Theo quy định của thủ tục"
 DENY_REASON = "Không đủ điều kiện theo quy định"
 WITHDRAW_REASONS = ["Không còn nhu cầu giải quyết", "Nộp nhầm thủ tục, sẽ nộp lại hồ sơ khác"]
 EXTEND_REASON = "Cần xác minh thêm thông tin với cơ quan liên quan"

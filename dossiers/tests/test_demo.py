@@ -1,13 +1,15 @@
 """``manage.py seed_demo``: the living demo (played through the real services) and the bulk generator.
 
-The planner and the working-time arithmetic of the bulk generator are pure and tested without a database; the demo
-is seeded once per test on the real map and catalogue (rolled back afterwards).
+The planner is pure and tested without a database, on the transition table as it is and as it could be changed; the
+demo is seeded once per test on the real map and catalogue (rolled back afterwards).
 """
 
 from __future__ import annotations
 
+import ast
 import random
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from io import StringIO
@@ -22,8 +24,8 @@ from communes.models import ReferenceDataLoad, ServiceCentre
 from dossiers import deadlines, services
 from dossiers.demo.bulk import Timeline, demo_bulk
 from dossiers.demo.people import CITIZENS, PASSWORD, STAFF, usernames
-from dossiers.demo.plan import MUST_HAVE, Procedure, Route, assign_codes, demo_plan
-from dossiers.demo.seed import plan_for
+from dossiers.demo.plan import MUST_HAVE, Procedure, Route, demo_plan
+from dossiers.demo.seed import demo_seed, plan_for
 from dossiers.models import (
     AuditEvent,
     ControlSlipRow,
@@ -34,7 +36,8 @@ from dossiers.models import (
     Pause,
     ReceivedComponent,
 )
-from dossiers.workflow import FINISHED_STATES, NATIONAL_STATUS, Action, State
+from dossiers.services import core
+from dossiers.workflow import FINISHED_STATES, NATIONAL_STATUS, TRANSITIONS, Action, Role, State, can, target_state
 from portal.accounts.models import Membership, StaffRole, User
 from procedures.calendar import working_calendar
 from procedures.worktime import WorkingCalendar
@@ -93,15 +96,21 @@ def _plan(seed: int, count: int = 60):
 
 def _shape(plans) -> list:
     return [
-        (p.route, p.procedure, p.channel, p.citizen, p.state, p.code, [(s.action, s.at, s.actor) for s in p.steps])
+        (
+            p.route,
+            p.procedure,
+            p.channel,
+            p.citizen,
+            p.state,
+            p.due_at,
+            [(s.action, s.at, s.actor, s.params) for s in p.steps],
+        )
         for p in plans
     ]
 
 
 def test_the_plan_is_a_pure_function_of_the_seed():
     first, again, other = _plan(7), _plan(7), _plan(8)
-    for plans in (first, again, other):
-        assign_codes(plans, {route.key: route.agency_code for route in ROUTES})
     assert _shape(first) == _shape(again)
     assert _shape(first) != _shape(other)
 
@@ -130,18 +139,85 @@ def test_every_step_happens_in_order_before_the_anchor_and_counter_work_inside_s
             assert plan.citizen, "a filing online, a withdrawal and a rating need the applicant's account"
 
 
-def test_planned_codes_are_gap_free_per_centre_and_day_in_time_order():
-    plans = _plan(4, count=150)
-    assign_codes(plans, {route.key: route.agency_code for route in ROUTES})
-    by_day = defaultdict(list)
-    for plan in plans:
-        if plan.code:
-            agency, day, number = plan.code.rsplit("-", 2)
-            by_day[(agency, day)].append((plan.received_at, int(number)))
-    assert by_day
-    for numbers in by_day.values():
-        numbers.sort()
-        assert [n for _, n in numbers] == list(range(1, len(numbers) + 1))
+def _people(route: Route, citizen: str | None) -> dict[Role, str]:
+    people = {Role.RECEPTION: route.reception, Role.RETURN_DESK: route.reception, Role.HANDLER: route.handler}
+    people[Role.LEADER] = route.leader
+    return people | ({Role.APPLICANT: citizen} if citizen else {})
+
+
+def test_every_step_is_allowed_by_the_table_to_its_actor_and_ends_in_the_planned_state():
+    routes = {route.key: route for route in ROUTES}
+    stories = set()
+    for plan in _plan(5, count=200):
+        people = _people(routes[plan.route], plan.citizen)
+        state = None
+        for step in plan.steps:
+            assert can(step.action, state, {step.role}), (plan.number, state, step)
+            assert people.get(step.role) == step.actor, (plan.number, step)
+            state = target_state(step.action, state)
+        assert state == plan.state, plan.number
+        stories.add(tuple(step.action for step in plan.steps))
+    # the table offers several ways to some states, and the seed takes them
+    withdrawn = {story for story in stories if story[-1] == Action.CONFIRM_WITHDRAWAL}
+    assert len(withdrawn) >= 3, withdrawn
+
+
+def test_the_plan_follows_a_changed_transition_table(monkeypatch):
+    # the leader may assign straight from reception, and only the leader transfers
+    assign = TRANSITIONS[Action.ASSIGN]
+    monkeypatch.setitem(TRANSITIONS, Action.ASSIGN, replace(assign, sources=assign.sources | {State.RECEIVED}))
+    monkeypatch.setitem(
+        TRANSITIONS, Action.TRANSFER, replace(TRANSITIONS[Action.TRANSFER], roles=frozenset({Role.LEADER}))
+    )
+    plans = _plan(9, count=80)
+    processed = [[s.action for s in p.steps] for p in plans if Action.ASSIGN in [s.action for s in p.steps]]
+    assert any(Action.TRANSFER not in actions for actions in processed)
+    assert any(Action.TRANSFER in actions for actions in processed)
+    transfers = [(s.role, s.actor) for p in plans for s in p.steps if s.action == Action.TRANSFER]
+    assert transfers and {role for role, _ in transfers} == {Role.LEADER}
+    assert {actor for _, actor in transfers} <= {"leader", "leader-2"}
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda table: table.pop(Action.RATE), "rate"),
+        (
+            lambda table: table.__setitem__(
+                Action.RETURN, replace(table[Action.RETURN], roles=frozenset({Role.PROVINCE}))
+            ),
+            "return",
+        ),
+        (lambda table: table.pop(Action.CONFIRM_PAYMENT), "request_payment"),
+    ],
+    ids=["no-rating", "returned-by-nobody-of-the-demo", "fees-never-paid"],
+)
+def test_the_plan_fails_loudly_when_the_table_no_longer_allows_a_story(monkeypatch, change, message):
+    table = dict(TRANSITIONS)
+    change(table)
+    monkeypatch.setattr("dossiers.demo.paths.TRANSITIONS", table)
+    with pytest.raises(ValueError, match=message):
+        _plan(2026, count=len(MUST_HAVE))
+
+
+def test_no_product_module_patches_the_clock_or_the_services():
+    """The demo calls the services with ``at=`` and ``notify=False``: nothing outside the tests imports a mocking
+    library or a clock freezer."""
+    root = Path(settings.BASE_DIR)
+    offenders = []
+    for path in root.rglob("*.py"):
+        relative = path.relative_to(root)
+        if relative.parts[0].startswith(".") or "tests" in relative.parts or path.name == "conftest.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                names = [node.module or ""] + [f"{node.module}.{alias.name}" for alias in node.names]
+            if any(name.startswith(("unittest.mock", "time_machine", "freezegun")) for name in names):
+                offenders.append(f"{relative}:{node.lineno}")
+    assert offenders == []
 
 
 # --- The bulk generator's working time is the calendar's -------------------------------------------------
@@ -195,20 +271,27 @@ def _seed(*extra: str) -> str:
     return out.getvalue()
 
 
-def test_the_demo_has_every_state_pauses_late_and_early_ratings_documents_and_is_idempotent(catalogue, private_dir):
+def test_the_demo_has_every_state_pauses_late_and_early_ratings_documents_and_is_idempotent(
+    catalogue, private_dir, django_capture_on_commit_callbacks, monkeypatch
+):
     planned, _routes = plan_for(seed=11, count=60, anchor_day=ANCHOR)
-    output = _seed()
+    told = []
+    monkeypatch.setattr(core, "notify_after_commit", lambda dossier, action: told.append(action))
+    with django_capture_on_commit_callbacks() as callbacks:
+        result = demo_seed(seed=11, count=60, anchor_day=ANCHOR)
+    assert told == [] and callbacks == []  # the applicants are fictitious: nobody is told
 
-    for name in usernames():
-        assert name in output
-    assert PASSWORD in output
     dossiers = list(Dossier.objects.all())
-    assert len(dossiers) == 60
-    # the database holds exactly the planned dossiers: same codes, states and reception moments
-    key = lambda item: (item[0] or "", item[1], item[2] or datetime.min.replace(tzinfo=CALENDAR.tz))  # noqa: E731
-    assert sorted(((d.code, d.state, d.received_at) for d in dossiers), key=key) == sorted(
-        ((p.code, p.state.value, p.received_at) for p in planned), key=key
-    )
+    assert len(dossiers) == 60 and len(result.dossier_ids) == 60
+    # the database holds exactly the planned dossiers: every step, by its actor, at its moment
+    by_id = {d.pk: d for d in dossiers}
+    for plan in planned:
+        dossier = by_id[result.dossier_ids[plan.number]]
+        events = list(dossier.events.order_by("at", "id").values_list("action", "actor__username", "at"))
+        assert events == [(s.action.value, s.actor, s.at) for s in plan.steps], plan.number
+        assert (dossier.state, dossier.received_at, dossier.due_at) == (plan.state.value, plan.received_at, plan.due_at)
+        if plan.scenario.timeliness and plan.state in (State.RESULT_READY, State.RETURNED):
+            assert dossier.timeliness == plan.scenario.timeliness, plan.number
     assert {d.state for d in dossiers} == {s.value for s in State}
     assert {d.channel for d in dossiers} == {"online", "direct", "post"}
     assert {d.timeliness for d in dossiers} >= {"early", "on_time", "late"}
@@ -219,11 +302,21 @@ def test_the_demo_has_every_state_pauses_late_and_early_ratings_documents_and_is
         d.state == State.SUPPLEMENT_REQUESTED for d in dossiers
     )
     assert Pause.objects.filter(ended_at__isnull=False).exists()
-    # each dossier met its planned timeliness
-    by_code = {d.code: d for d in dossiers if d.code}
-    for plan in planned:
-        if plan.scenario.timeliness and plan.state in (State.RESULT_READY, State.RETURNED):
-            assert by_code[plan.code].timeliness == plan.scenario.timeliness, plan
+    # the codes are the services': the reception centre's, of the local day, gap-free in reception order
+    numbers = defaultdict(list)
+    for dossier in dossiers:
+        assert (dossier.code is None) == (dossier.received_at is None), dossier.pk
+        if dossier.code:
+            agency, day, number = dossier.code.rsplit("-", 2)
+            assert agency == dossier.reception_centre.agency_code
+            assert day == f"{CALENDAR.localize(dossier.received_at):%y%m%d}"
+            numbers[(agency, day)].append((dossier.received_at, int(number)))
+    for issued in numbers.values():
+        assert [n for _, n in sorted(issued)] == list(range(1, len(issued) + 1))
+    # nothing carries the day of the run: uploads are dated like the step they belong to
+    anchor = datetime.combine(ANCHOR, time(0, 0), tzinfo=CALENDAR.tz)
+    assert Document.objects.filter(uploaded_at__gte=anchor).count() == 0
+    assert AuditEvent.objects.filter(at__gte=anchor).count() == 0
     # what is stored is what the history says (the services computed it)
     calendar = working_calendar()
     for dossier in dossiers:
@@ -243,6 +336,9 @@ def test_the_demo_has_every_state_pauses_late_and_early_ratings_documents_and_is
     before = _rows()
     again = _seed()
     assert "already there" in again
+    for name in usernames():
+        assert name in again
+    assert PASSWORD in again
     assert _rows() == before
     assert ReferenceDataLoad.objects.get(name="demo").source_version == "seed=11;n=60"
 

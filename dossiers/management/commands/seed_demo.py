@@ -71,8 +71,6 @@ class Command(BaseCommand):
                     f"{result.documents} tệp, {result.paper_components} giấy tờ giấy) in {result.seconds:.1f} s."
                 )
             )
-            if result.codes_differ:
-                self.stdout.write(f"  {result.codes_differ} mã hồ sơ khác kế hoạch (các trung tâm đã có hồ sơ).")
         self.stdout.write(f"Tài khoản demo / demo log-ins (README) — mật khẩu / password: {PASSWORD}")
         for line in login_lines():
             self.stdout.write(line)
