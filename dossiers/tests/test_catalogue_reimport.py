@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dossiers.models import Document
 from dossiers.tests.factories import file_online, procedure_version
-from procedures.importing.records import CatalogueRecord
+from procedures.importing.records import CatalogueRecord, DecisionRecord
 from procedures.importing.runtogether import ComponentRecord
 from procedures.models import Component, ProcedureVersion
 from procedures.services import catalogue_records_import
@@ -181,6 +181,30 @@ def test_a_change_that_could_only_rewrite_the_pinned_version_is_refused_and_writ
     assert "đang được hồ sơ sử dụng" in summary.problems[0].message
     assert summary.total("rejected") == 1
     assert snapshot(todays) == before
+    assert (ProcedureVersion.objects.count(), Component.objects.count()) == counts
+
+
+def test_a_pinned_change_that_the_same_file_supersedes_before_today_is_refused(pinned):
+    """A file with the procedure's history changes the pinned version of 1/7/2025 and adds a later amendment that
+    is already in force: the first change cannot rewrite the pinned version, nor be moved to today over the newer
+    text, so the import is refused and writes nothing."""
+    version, _dossier = pinned
+    before = snapshot(version)
+    counts = (ProcedureVersion.objects.count(), Component.objects.count())
+    amended_on = timezone.localdate() - datetime.timedelta(days=10)
+    history = [
+        record(name="Đăng ký khai sinh (sửa lỗi chính tả)"),
+        record(
+            effective_from=amended_on,
+            name="Đăng ký khai sinh (sửa đổi)",
+            change="amended",
+            decision=DecisionRecord(number="12/QĐ-UBND", effective_on=amended_on),
+        ),
+    ]
+    summary = catalogue_records_import(records=history)
+    assert not summary.written and summary.total("rejected") == 1
+    assert f"thay thế trước ngày nhập ({timezone.localdate():%d/%m/%Y})" in summary.problems[0].message
+    assert snapshot(version) == before
     assert (ProcedureVersion.objects.count(), Component.objects.count()) == counts
 
 

@@ -22,7 +22,9 @@ Versioning (DOMAIN.md §2). A record describes a procedure as in force from ``ef
 * a ``new`` record identical to the version in force that day changes nothing, and so does an ``abolished`` one
   when the procedure is abolished already;
 * a record moved to the import date keeps naming its own date, so a later import moves it again: when the version
-  in force on that later day already says the same, nothing changes.
+  in force on that later day already says the same, nothing changes. A record's change reaches as far as the
+  import's next record for the procedure: when that one starts on or before the import date, the change lies
+  wholly in the pinned past and is refused too (moving it would put the older text in force over the newer).
 
 Re-importing the same file therefore changes nothing, on the same day or any later one.
 """
@@ -80,11 +82,33 @@ class VersionInUse(InvalidInput):
 
     code = "version_in_use"
 
-    def __init__(self, record: CatalogueRecord, version: ProcedureVersion, import_date: datetime.date):
-        message = _(
-            "%(code)s: phiên bản hiệu lực từ %(start)s đang được hồ sơ sử dụng, không sửa được; thay đổi phải có "
-            "hiệu lực từ sau ngày %(start)s (ngày nhập: %(today)s)."
-        ) % {"code": record.code, "start": f"{version.effective_from:%d/%m/%Y}", "today": f"{import_date:%d/%m/%Y}"}
+    def __init__(
+        self,
+        record: CatalogueRecord,
+        version: ProcedureVersion,
+        import_date: datetime.date,
+        *,
+        superseded_on: datetime.date | None = None,
+    ):
+        values = {
+            "code": record.code,
+            "start": f"{version.effective_from:%d/%m/%Y}",
+            "today": f"{import_date:%d/%m/%Y}",
+            "day": f"{record.effective_from:%d/%m/%Y}",
+            "next": f"{superseded_on:%d/%m/%Y}" if superseded_on else "",
+        }
+        if superseded_on is None:
+            template = _(
+                "%(code)s: phiên bản hiệu lực từ %(start)s đang được hồ sơ sử dụng, không sửa được; "
+                "thay đổi phải có hiệu lực từ sau ngày %(start)s (ngày nhập: %(today)s)."
+            )
+        else:
+            template = _(
+                "%(code)s: phiên bản hiệu lực từ %(start)s đang được hồ sơ sử dụng, không sửa được; "
+                "bản ghi từ %(day)s đã được bản ghi từ %(next)s thay thế trước ngày nhập (%(today)s), "
+                "nên thay đổi của nó cũng không áp dụng từ ngày nhập được."
+            )
+        message = template % values
         super().__init__(message)
         self.problem = Problem(record.file, record.row, "effective_from", message)
         self.level = record.level or version.level
@@ -105,6 +129,7 @@ class ImportPlan:
     units: dict[str, int]
     decisions: dict[str, AnnouncingDecision]
     pinned: set[tuple[str, datetime.date]] = field(default_factory=set)  # (code, effective_from) in use
+    record_days: dict[str, list[datetime.date]] = field(default_factory=dict)  # code → dates the import names
     import_date: datetime.date = datetime.date.max  # the day of the import (the writer sets today)
     new_procedures: list[Procedure] = field(default_factory=list)
     changed_procedures: dict[int, Procedure] = field(default_factory=dict)
@@ -113,6 +138,13 @@ class ImportPlan:
     replaced_components: dict[int, ProcedureVersion] = field(default_factory=dict)
     original_components: dict[int, list[Any]] = field(default_factory=dict)
     moved: dict[tuple[str, datetime.date], datetime.date] = field(default_factory=dict)  # record date → used
+
+    def expect(self, records: Iterable[CatalogueRecord]) -> None:
+        """Note the dates the import names for each procedure (where a moved change stops)."""
+        for record in records:
+            self.record_days.setdefault(record.code, []).append(record.effective_from)
+        for days in self.record_days.values():
+            days.sort()
 
     def mark_dirty(self, version: ProcedureVersion, names: Iterable[str]) -> None:
         if version.pk is None:
@@ -199,6 +231,10 @@ def _moved_to_import_date(record: CatalogueRecord, pinned: ProcedureVersion, pla
     """
     if plan.import_date <= pinned.effective_from:
         raise VersionInUse(record, pinned, plan.import_date)
+    superseded_on = next((day for day in plan.record_days.get(record.code, ()) if day > record.effective_from), None)
+    if superseded_on is not None and superseded_on <= plan.import_date:
+        # the record's period ends at the import's next record for the procedure, before the import date
+        raise VersionInUse(record, pinned, plan.import_date, superseded_on=superseded_on)
     plan.moved[(record.code, record.effective_from)] = plan.import_date
     # from the import date the pinned version comes before it: a "new" record there amends it
     change = VersionChange.AMENDED if record.change == VersionChange.NEW else record.change

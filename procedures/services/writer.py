@@ -247,6 +247,7 @@ def catalogue_records_import(
     try:
         with transaction.atomic():
             plan = _load_plan(ordered, summary.references)
+            plan.expect(ordered)
             for record in progress(ordered) if progress else ordered:
                 status = apply_record(record, plan)
                 level = record.level or level_of(plan, record.code)

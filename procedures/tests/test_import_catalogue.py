@@ -449,6 +449,23 @@ def test_one_record_through_the_service(units):
         procedure_version_upsert(record=record)
 
 
+def test_the_summary_lists_the_rows_applied_from_the_import_date(units, tmp_path, monkeypatch):
+    """A row whose version dossiers are bound to is applied from the import date; the command says so, row by row
+    with -v 2. (Dossiers live in the app above this one: here the pin is given to the writer directly; the real
+    dossiers are in dossiers/tests/test_catalogue_reimport.py.)"""
+    from django.utils import timezone
+
+    from procedures.services import writer
+
+    run(write_csv(tmp_path / "first.csv", [birth()]))
+    monkeypatch.setattr(writer, "_pinned", lambda by_id, components: {("1.001193", datetime.date(2025, 7, 1))})
+    out, _err = run(write_csv(tmp_path / "changed.csv", [birth(name="Đăng ký khai sinh")]), verbosity=2)
+    assert "applied from the import date, dossiers being bound to the version of the file's date: 1" in out
+    assert f"  1.001193: 01/07/2025 → {timezone.localdate():%d/%m/%Y}" in out
+    out, _err = run(write_csv(tmp_path / "other.csv", [lawyers()]))
+    assert "applied from the import date" not in out
+
+
 # --- Replacing the illustrative records with the real export ------------------------------------------------
 
 

@@ -148,3 +148,27 @@ def test_abolishing_a_procedure_already_abolished_changes_nothing(day):
     plan.import_date = day
     assert apply_record(_record(day, change="abolished", provided=frozenset()), plan) == "unchanged"
     assert plan.new_versions == [] and plan.dirty_versions == {}
+
+
+def test_a_pinned_change_the_same_import_supersedes_before_the_import_date_is_refused():
+    """A file with the procedure's history: the change to the pinned 1/7/2025 version reaches only to the next
+    record (1/1/2026), all of it in the past. Moving it to the import date would put the older text in force over
+    the newer one, so it is refused."""
+    plan, version = _plan(pinned=True)
+    history = [_record(JULY, "Tên mới"), _record(JANUARY, "Tên năm 2026", change="amended")]
+    plan.expect(history)
+    with pytest.raises(VersionInUse) as refused:
+        apply_record(history[0], plan)
+    assert "01/01/2026" in refused.value.problem.message
+    assert plan.new_versions == [] and plan.dirty_versions == {} and version.name == "Đăng ký khai sinh"
+
+
+def test_a_pinned_change_the_same_import_supersedes_after_the_import_date_moves_up_to_it():
+    plan, _version = _plan(pinned=True)
+    history = [_record(JULY, "Tên mới"), _record(NEXT_YEAR, "Tên năm 2027", change="amended")]
+    plan.expect(history)
+    assert [apply_record(record, plan) for record in history] == ["updated", "updated"]
+    assert [(v.effective_from, v.effective_until, v.name) for v in plan.new_versions] == [
+        (TODAY, NEXT_YEAR, "Tên mới"),
+        (NEXT_YEAR, None, "Tên năm 2027"),
+    ]

@@ -112,6 +112,14 @@ class Command(BaseCommand):
             self.stdout.write(f"{LEVEL_LABELS[level]:28}{row}")
         totals = "".join(f"{summary.total(status):>11}" for status in STATUSES)
         self.stdout.write(f"{'tổng / total':28}{totals}")
+        if summary.moved:
+            self.stdout.write(
+                f"Áp dụng từ ngày nhập vì hồ sơ đang dùng phiên bản của ngày ghi trong tệp / applied from the import "
+                f"date, dossiers being bound to the version of the file's date: {len(summary.moved)}"
+            )
+            if verbosity > 1:
+                for (code, day), used in sorted(summary.moved.items()):
+                    self.stdout.write(f"  {code}: {day:%d/%m/%Y} → {used:%d/%m/%Y}")
         if summary.skipped:
             self.stdout.write(
                 f"Ngoài danh mục của tỉnh / outside the province's catalogue: {sum(summary.skipped.values())}"
