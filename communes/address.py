@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import threading
 from dataclasses import dataclass, field
 
@@ -58,12 +59,17 @@ def start_background_warm_up() -> None:
 
 
 def _after_fork_in_child() -> None:
-    """A forked child has only the thread that forked: a warm-up running in the parent is not running here, and its
-    lock may be held for ever. Start afresh (what the parent finished — the package's cached indexes — is kept)."""
+    """A forked child has only the thread that forked: a warm-up running in the parent is not running here, its lock
+    may be held for ever, and the package may be half imported. Start afresh: a new lock, the package imported
+    again, and the warm-up begun again in this process when the parent had begun it."""
     global _lock, _ready, _started
     _lock = threading.Lock()
     if _ready.is_set():
         return
+    if _started:
+        # the parent's thread may have been importing the package: its half-initialised modules would fail here
+        for name in [name for name in sys.modules if name.split(".")[0] == "vietnam_address_converter"]:
+            del sys.modules[name]
     was_started, _ready, _started = _started, threading.Event(), False
     if was_started:
         start_background_warm_up()

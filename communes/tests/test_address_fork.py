@@ -25,9 +25,18 @@ SCRIPT = textwrap.dedent(
     from communes import address
 
     address.start_background_warm_up()
-    deadline = time.monotonic() + 30
-    while not address._lock.locked() and time.monotonic() < deadline:  # the thread is inside the build
-        time.sleep(0.001)
+    deadline = time.monotonic() + 60
+    while not address._lock.locked() and time.monotonic() < deadline:  # the thread is inside the warm-up
+        time.sleep(0.0005)
+    def imported():
+        module = sys.modules.get("vietnam_address_converter.text")
+        return module is not None and not getattr(module.__spec__, "_initializing", False)
+    def importing():
+        return any(name.startswith("vietnam_address_converter") for name in sys.modules) and not imported()
+    wanted = importing if sys.argv[1] == "import" else imported  # the package half imported, or its index building
+    while not wanted() and time.monotonic() < deadline:
+        time.sleep(0.0002)
+    assert wanted(), f"could not fork at the moment {sys.argv[1]!r}"
     assert address._lock.locked() and not address._ready.is_set(), "the warm-up had not begun, or had finished"
     reader, writer = os.pipe()
     pid = os.fork()
@@ -54,7 +63,10 @@ SCRIPT = textwrap.dedent(
 
 
 @pytest.mark.xdist_group("address-converter")
-def test_a_child_forked_during_the_warm_up_still_converts():
+@pytest.mark.parametrize("moment", ["import", "index"])
+def test_a_child_forked_during_the_warm_up_still_converts(moment):
+    """Forked while the parent's thread imports the package (``import``: the child finds it half initialised), or
+    while it builds the index (``index``)."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -65,7 +77,7 @@ def test_a_child_forked_during_the_warm_up_still_converts():
         "ADDRESS_CONVERTER_WAIT_SECONDS": "120",
     }
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", SCRIPT, moment], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300
     )
     assert result.returncode == 0, result.stderr[-3000:]
     parent, child = (json.loads(line) for line in result.stdout.strip().splitlines()[-2:])
