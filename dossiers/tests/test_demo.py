@@ -7,7 +7,6 @@ demo is seeded once per test on the real map and catalogue (rolled back afterwar
 from __future__ import annotations
 
 import ast
-import random
 from collections import Counter, defaultdict
 from dataclasses import replace
 from datetime import date, datetime, time, timedelta
@@ -22,7 +21,7 @@ from django.db import connection
 
 from communes.models import ReferenceDataLoad, ServiceCentre
 from dossiers import deadlines, services
-from dossiers.demo.bulk import Timeline, demo_bulk
+from dossiers.demo.bulk import demo_bulk
 from dossiers.demo.people import CITIZENS, PASSWORD, STAFF, usernames
 from dossiers.demo.plan import MUST_HAVE, Procedure, Route, demo_plan
 from dossiers.demo.seed import demo_seed, plan_for
@@ -220,34 +219,6 @@ def test_no_product_module_patches_the_clock_or_the_services():
     assert offenders == []
 
 
-# --- The bulk generator's working time is the calendar's -------------------------------------------------
-
-
-def test_the_timeline_adds_working_time_exactly_as_the_calendar_does():
-    timeline = Timeline(CALENDAR, date(2025, 12, 1), date(2026, 12, 31))
-    rng = random.Random(1)
-    length = timeline.length
-    for _ in range(3000):
-        start = int(rng.random() * 200 * length)
-        seconds = rng.choice([0, 1, 3600, 4 * 3600, 4 * 3600 + 1800, 8 * 3600, 24 * 3600, 15 * 8 * 3600])
-        seconds += rng.choice([0, 0, rng.randint(1, 7200)])
-        if seconds == 0:
-            continue
-        moment = timeline.moment(start)
-        assert timeline.text(start) == moment.isoformat(sep=" ")
-        expected = CALENDAR.add_working_hours(moment, Decimal(seconds) / 3600)
-        due = start + seconds
-        assert timeline.due_moment(due) == expected, (moment, seconds)
-        assert timeline.text_due(due) == expected.isoformat(sep=" ")
-        assert timeline.from_due_moment(expected) == due
-        session_start = CALENDAR.session_start_containing(expected)
-        assert timeline.moment(timeline.session_start_of_due(due)) == session_start
-        later = start + rng.randint(0, 10 * length)
-        assert CALENDAR.working_time_between(timeline.moment(start), timeline.moment(later)) == timedelta(
-            seconds=later - start
-        )
-
-
 # --- The living demo, through the real services ----------------------------------------------------------
 
 
@@ -400,17 +371,23 @@ def _check_bulk(result, count: int) -> None:
         assert [n for *_, n in items] == list(range(1, len(items) + 1)), key  # gap-free, in reception order
         assert sequences[key] == len(items)
     calendar = working_calendar()
-    checked = 0
+    checked, resumed, moved = 0, 0, 0
     for d in dossiers:
         version = d.procedure_version
-        if d.received_at and d.supplement_count == 0:
-            assert d.due_at == deadlines.appointment(
+        if d.received_at:
+            appointment = deadlines.appointment(
                 calendar, d.received_at, time_value=version.time_value, time_unit=version.time_unit
-            ), d.pk
-            checked += 1
+            )
+            if d.supplement_count == 0:
+                assert d.due_at == appointment, d.pk
+                checked += 1
+            elif d.paused_at is None:  # a supplement came back: the clock restarted with the time that was left
+                assert d.due_at >= appointment, d.pk
+                resumed, moved = resumed + 1, moved + (d.due_at > appointment)
         if d.timeliness:
             assert d.timeliness == deadlines.classify(calendar, d.finished_at, d.due_at, d.supplement_count), d.pk
     assert checked > count // 2
+    assert resumed > 20 and moved > resumed * 0.8  # only a dossier already overdue when paused keeps its date
     events = Counter(AuditEvent.objects.filter(dossier__in=dossiers).values_list("dossier_id", flat=True))
     assert len(events) == count and set(events.values()) == {1}
     state_of = {d.pk: d.state for d in dossiers}
@@ -419,6 +396,11 @@ def _check_bulk(result, count: int) -> None:
     paused = {d.pk for d in dossiers if d.state == State.SUPPLEMENT_REQUESTED}
     open_pauses = Pause.objects.filter(dossier__in=dossiers, ended_at__isnull=True)
     assert set(open_pauses.values_list("dossier_id", flat=True)) == paused
+    by_id = {d.pk: d for d in dossiers}
+    for pause in open_pauses:  # the working time left when the clock stopped, as the calendar counts it
+        dossier = by_id[pause.dossier_id]
+        left = deadlines.remaining_at_pause(calendar, pause.started_at, dossier.due_at)
+        assert pause.remaining_seconds == dossier.remaining_seconds == left.total_seconds(), dossier.pk
     states = Counter(d.state for d in dossiers)
     assert states[State.RETURNED] > count / 2 and len(states) >= 8
     assert len({d.reception_centre_id for d in dossiers}) > 100

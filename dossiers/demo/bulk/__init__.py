@@ -1,27 +1,27 @@
-"""Any number of dossiers, fast, for the benchmarks: ``manage.py seed_demo --dossiers 2000000``.
+"""Benchmark data, not a demo: any number of dossiers, fast — ``manage.py seed_demo --dossiers 2000000``.
 
-Rows are generated in Python and written in bulk — PostgreSQL ``COPY … FROM STDIN`` fed by a generating thread
-(SQLite: ``executemany``) — in one transaction, in reception order. They are consistent with the model and the
-workflow:
+Measuring the portal at the province's scale needs millions of realistic rows; playing them through the services
+(as ``dossiers.demo.seed`` does for the demo's few hundred) would take hours. Rows are generated in Python and
+written in bulk — PostgreSQL ``COPY … FROM STDIN`` fed by a generating thread (SQLite: ``executemany``) — in one
+transaction, in reception order. They are consistent with the model and the workflow:
 
 * every centre (the 148 commune centres, the provincial centre and its three branches) receives, over the last
   ``days`` days, commune-level procedures of its own commune (and, now and then, of another one: reception is
   non-geographic) and provincial procedures of their department; each row carries the facts the indicators read;
 * codes are ``{agency}-{yymmdd}-{nnnn}``, gap-free per centre and day in reception order, continuing the numbers
   already issued, and ``DailySequence`` is brought up to date (one upsert per centre and day);
-* received / due / finished moments follow the working calendar in force: moments are counted in working seconds
-  (:class:`Timeline`, built from ``procedures.calendar.working_calendar()``), so the due moment walks the working
-  sessions exactly as ``WorkingCalendar.add_working_hours`` does (calendar-day periods use the calendar itself), a
-  supplement pause preserves the remaining working time, and timeliness is classified as ``deadlines.classify``
-  does (more than one supplement request is late) — the tests check both against the real functions;
+* received / due / finished moments follow the working calendar in force: every working-time computation is the
+  calendar's (``procedures.calendar.working_calendar()``) through ``dossiers.deadlines`` — the appointment, the time
+  left at a supplement pause and the due moment after it, early / on time / late (more than one supplement request
+  is late) — so the rows agree with what the services would have computed (the tests check a sample);
 * state, national status code and the moments agree: an unfinished dossier is in the state the anchor finds it in
   (received, transferred, processing, paused for a supplement, waiting for fees, asking to withdraw), a finished one
   refused, withdrawn, stopped, decided or returned (and perhaps rated).
 
 What bulk rows do not have (on purpose): one audit event per dossier — its last transition — instead of the whole
 history; no control-slip rows, documents or paper components; an open ``Pause`` only for dossiers paused now; no
-account behind online filings (``filed_by`` empty) and no assigned handler. The indicators of ROADMAP 3 read the
-dossier row itself.
+account behind online filings (``filed_by`` empty) and no assigned handler. The indicators read the dossier row
+itself, so the rest would only slow the load down.
 
 Speed: for a large load on PostgreSQL (at least :data:`REBUILD_THRESHOLD` rows, and more than the table holds) the
 secondary indexes, unique and foreign-key constraints of the dossier and audit tables are dropped inside the
@@ -42,12 +42,11 @@ from django.utils import timezone
 
 from communes.models import ReferenceDataLoad
 from dossiers.demo.bulk.rows import DOSSIER_COLUMNS, EVENT_COLUMNS, PAUSE_COLUMNS, WRITTEN, Chunk, Generator
-from dossiers.demo.bulk.timeline import Timeline
 from dossiers.demo.bulk.writer import Writer, threaded
 from dossiers.models import DailySequence
 from procedures.models import ProcedureVersion
 
-__all__ = ["BulkResult", "Timeline", "bulk_marker", "demo_bulk"]
+__all__ = ["BulkResult", "bulk_marker", "demo_bulk"]
 
 #: Below this many rows (or when the table already holds more) indexes are kept and maintained row by row.
 REBUILD_THRESHOLD = 100_000
@@ -113,8 +112,7 @@ def demo_bulk(
     first_day = max(anchor_day - timedelta(days=days), since.first() or anchor_day)
     result.days = (anchor_day - first_day).days
     generator = Generator(seed=seed, anchor_day=anchor_day, first_day=first_day)
-    timeline = generator.timeline
-    reception_days = [k for k, day in enumerate(timeline.days) if first_day <= day < anchor_day]
+    reception_days = generator.days
     if not reception_days:
         raise ValueError("seed_demo --dossiers: no working day in the window")
     filed_only = count // 300
@@ -143,9 +141,9 @@ def demo_bulk(
         def chunks() -> Iterator[Chunk]:
             next_id = first_id
             last = reception_days[-1]
-            for k, quota in zip(reception_days, quotas, strict=True):
-                extra = filed_only if k == last else 0
-                chunk = generator.chunk(k, quota, extra, next_id, issued)
+            for day, quota in zip(reception_days, quotas, strict=True):
+                extra = filed_only if day == last else 0
+                chunk = generator.chunk(day, quota, extra, next_id, issued)
                 next_id += quota + extra
                 yield chunk
 

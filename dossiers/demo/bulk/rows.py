@@ -1,4 +1,13 @@
-"""The rows of the bulk generator: one reception day at a time, in PostgreSQL ``COPY`` text format."""
+"""The rows of the bulk generator: one reception day at a time, in PostgreSQL ``COPY`` text format.
+
+Every moment is an aware datetime and every working-time question goes to the working calendar in force
+(``procedures.calendar.working_calendar()``, a ``procedures.worktime.WorkingCalendar``), through the functions of
+``dossiers.deadlines`` that the services call: the appointment, the time left at a pause, the due moment after it, the
+timeliness of the decision. A step comes so many minutes after the previous one, at the next working moment when that
+falls outside a session (``next_working_moment``). Receptions happen on five-minute marks, so that the appointment of
+a reception moment and a processing time is computed once and reused for the day's other receptions at that mark
+(:meth:`Generator.due`; at two million rows, three appointments in four come from that cache).
+"""
 
 from __future__ import annotations
 
@@ -14,13 +23,12 @@ from decimal import Decimal
 from django.db.models import Q
 
 from communes.models import CentreKind, ProcessingUnit, ProcessingUnitKind, ServiceCentre
-from dossiers.demo.bulk.timeline import Timeline, text_of
+from dossiers import deadlines
 from dossiers.demo.texts import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, MOBILE_PREFIXES, ORGANISATIONS
 from dossiers.models import Dossier
 from dossiers.workflow import NATIONAL_STATUS, State
 from procedures.calendar import working_calendar
 from procedures.models import Level, ProcedureVersion, TimeUnit
-from procedures.worktime import HOURS_PER_WORKING_DAY
 
 DOSSIER_COLUMNS = [f.column for f in Dossier._meta.concrete_fields]
 EVENT_COLUMNS = ["dossier_id", "at", "actor_id", "actor_role", "action", "from_state", "to_state", "reason", "payload"]
@@ -51,7 +59,6 @@ class _Version:
     head: str  # "procedure_version_id\tprocedure_id\tfield_id\tlevel"
     level: str
     unit: str | None
-    seconds: int | None  # working seconds of the processing time; None for calendar days and months
     time_value: Decimal
     time_unit: str
     fee: str
@@ -98,11 +105,6 @@ def _versions(first_day: date, anchor_day: date) -> list[_Version]:
     )
     versions = []
     for v in rows:
-        seconds = None
-        if v.time_unit == TimeUnit.WORKING_DAYS:
-            seconds = int(Decimal(v.time_value) * HOURS_PER_WORKING_DAY * 3600)
-        elif v.time_unit == TimeUnit.WORKING_HOURS:
-            seconds = int(Decimal(v.time_value) * 3600)
         if v.level == Level.PROVINCIAL and not v.processing_unit_id:
             continue
         versions.append(
@@ -110,7 +112,6 @@ def _versions(first_day: date, anchor_day: date) -> list[_Version]:
                 head=f"{v.pk}\t{v.procedure_id}\t{v.field_id}\t{v.level}",
                 level=v.level,
                 unit=str(v.processing_unit_id) if v.processing_unit_id else None,
-                seconds=seconds,
                 time_value=Decimal(v.time_value),
                 time_unit=v.time_unit,
                 fee=NULL if v.fee_vnd is None else str(v.fee_vnd),
@@ -141,10 +142,11 @@ class Generator:
     def __init__(self, *, seed: int, anchor_day: date, first_day: date):
         self.rng = rng = random.Random(seed)
         self.calendar = calendar = working_calendar()
-        self.timeline = Timeline(calendar, first_day, anchor_day + timedelta(days=800))
         self.anchor_day = anchor_day
-        self.anchor = self.timeline.start_of(anchor_day)  # "now": no working second before it is in the future
-        self.anchor_moment = datetime.combine(anchor_day, time(0, 0), tzinfo=calendar.tz)
+        self.anchor = datetime.combine(anchor_day, time(0, 0), tzinfo=calendar.tz)  # "now": nothing happens after
+        span = range((anchor_day - first_day).days)
+        self.days = [day for n in span if calendar.is_working_day(day := first_day + timedelta(days=n))]
+        self.day_minutes = int(calendar.working_day_length.total_seconds()) // 60
         versions = _versions(first_day, anchor_day)
         commune = [v for v in versions if v.level == Level.COMMUNE]
         provincial = [v for v in versions if v.level == Level.PROVINCIAL]
@@ -171,7 +173,9 @@ class Generator:
         self.committees = [str(pk) for pk in sorted(committees.values())]
         self.names = [self._name() for _ in range(4096)]
         self.organisations = list(ORGANISATIONS)
-        self.calendar_dues: dict[tuple, int] = {}
+        # per reception day: the moment of each working minute, the appointment of each (moment, processing time)
+        self._moments: dict[tuple[date, int], datetime] = {}
+        self._dues: dict[tuple[datetime, Decimal, str], datetime] = {}
 
     def _name(self) -> str:
         rng = self.rng
@@ -179,34 +183,51 @@ class Generator:
         middle = rng.choice(MIDDLE_F if female else MIDDLE_M)
         return f"{rng.choice(FAMILY)} {middle} {rng.choice(GIVEN_F if female else GIVEN_M)}"
 
-    def due(self, version: _Version, received: int) -> int:
-        if version.seconds is not None:
-            return received + version.seconds
-        key = (version.time_value, version.time_unit, self.timeline.day(received))
-        due = self.calendar_dues.get(key)
+    # --- Working time: the calendar's --------------------------------------------------------------------
+
+    def at_minute(self, day: date, minute: int) -> datetime:
+        """The moment ``minute`` working minutes into working day ``day``."""
+        key = (day, minute)
+        moment = self._moments.get(key)
+        if moment is None:
+            opening = datetime.combine(day, self.calendar.sessions[0][0], tzinfo=self.calendar.tz)
+            moment = self._moments[key] = self.calendar.add_working_hours(opening, Decimal(minute) / 60)
+        return moment
+
+    def after(self, moment: datetime, minutes: int) -> datetime:
+        """The next step: ``minutes`` later on the clock, or the next working moment when that is outside a session."""
+        return self.calendar.next_working_moment(moment + timedelta(minutes=minutes))
+
+    def due(self, version: _Version, received: datetime) -> datetime:
+        """The appointment (``deadlines.appointment``), once per reception moment and processing time."""
+        key = (received, version.time_value, version.time_unit)
+        due = self._dues.get(key)
         if due is None:
-            moment = self.calendar.due_moment(
-                self.timeline.moment(received), time_value=version.time_value, time_unit=version.time_unit
+            due = self._dues[key] = deadlines.appointment(
+                self.calendar, received, time_value=version.time_value, time_unit=version.time_unit
             )
-            due = self.calendar_dues[key] = self.timeline.from_due_moment(moment)
         return due
 
-    def chunk(self, k: int, quota: int, filed_only: int, first_id: int, issued: dict) -> Chunk:
-        """The rows received on working day ``k`` (plus ``filed_only`` filings not received yet), ids from
+    # --- Rows --------------------------------------------------------------------------------------------
+
+    def chunk(self, day: date, quota: int, filed_only: int, first_id: int, issued: dict) -> Chunk:
+        """The rows received on working day ``day`` (plus ``filed_only`` filings not received yet), ids from
         ``first_id``, codes continuing ``issued`` (updated)."""
-        records = [self.dossier(k) for _ in range(quota)]
-        records += [self.filed(k) for _ in range(filed_only)]
+        self._moments.clear()  # the caches serve one reception day: their size stays bounded
+        self._dues.clear()
+        records = [self.dossier(day) for _ in range(quota)]
+        records += [self.filed() for _ in range(filed_only)]
         records.sort(key=lambda record: record[0])
-        timeline = self.timeline
+        yymmdd = f"{day:%y%m%d}"
         dossiers, events, pauses, lasts, states = [], [], [], {}, Counter()
         for offset, (_key, centre, created, updated, rest, event, pause, state) in enumerate(records):
             dossier_id = first_id + offset
             code = NULL
             if centre is not None:
-                key = (centre.id, timeline.days[k])
+                key = (centre.id, day)
                 number = issued.get(key, 0) + 1
                 issued[key] = lasts[key] = number
-                code = f"{centre.agency}-{timeline.yymmdd[k]}-{number:04d}"
+                code = f"{centre.agency}-{yymmdd}-{number:04d}"
             dossiers.append(f"{dossier_id}\t{created}\t{updated}\t{code}\tTN-0{dossier_id:010d}\t{rest}\n")
             events.append(f"{dossier_id}\t{event}\t\t{BULK_PAYLOAD}\n")
             if pause is not None:
@@ -214,8 +235,8 @@ class Generator:
             states[state] += 1
         return Chunk(dossiers, events, pauses, lasts, states)
 
-    def _applicant(self, version: _Version) -> tuple[str, str]:
-        """(applicant columns from applicant_kind to organisation_name, tab-joined)."""
+    def _applicant(self, version: _Version) -> str:
+        """The applicant columns from applicant_kind to organisation_name, tab-joined."""
         rng = self.rng
         name = self.names[int(rng.random() * 4096)]
         phone = f"{MOBILE_PREFIXES[int(rng.random() * len(MOBILE_PREFIXES))]}{int(rng.random() * 10**7):07d}"
@@ -238,11 +259,11 @@ class Generator:
             unit = self.committees[int(rng.random() * len(self.committees))]
         return centre, version, unit
 
-    def filed(self, k: int) -> tuple:
+    def filed(self) -> tuple:
         """Filed online in the last day and a half, not received yet (state 1, no code)."""
         rng = self.rng
         centre, version, unit = self._place()
-        filed = text_of(self.anchor_moment - timedelta(seconds=300 + int(rng.random() * 36 * 3600)))
+        filed = text_of(self.anchor - timedelta(seconds=300 + int(rng.random() * 36 * 3600)))
         state = State.FILED.value
         rest = (
             f"1\t{version.head}\t{state}\t1\tonline\t{self._applicant(version)}\t{NULL}\t{centre.id}\t{centre.id}\t"
@@ -250,25 +271,23 @@ class Generator:
             f"{NULL}\t\t"
         )
         event = _event("applicant", "file", "", state, filed)
-        return ((k + 1) * self.timeline.length, None, filed, filed, rest, event, None, state)
+        return (self.anchor, None, filed, filed, rest, event, None, state)
 
-    def dossier(self, k: int) -> tuple:
-        """One dossier received on working day ``k``; the anchor ("now") stops its story wherever it has reached.
+    def dossier(self, day: date) -> tuple:
+        """One dossier received on working day ``day``; the anchor ("now") stops its story wherever it has reached.
 
         Returns (sort key, centre to number it at or None, created, updated, other columns, event, pause, state).
         """
-        rng, timeline, anchor = self.rng, self.timeline, self.anchor
-        text = timeline.text
+        rng, calendar, anchor = self.rng, self.calendar, self.anchor
         centre, version, unit = self._place()
         online = version.online and rng.random() < 0.38
         channel = "online" if online else ("post" if rng.random() < 0.06 else "direct")
         applicant = self._applicant(version)
-        length = timeline.length
-        received = k * length + 300 + int(rng.random() * (length - 900))
+        received = self.at_minute(day, 5 * (1 + int(rng.random() * (self.day_minutes // 5 - 2))))
         if online:
-            filed = text_of(timeline.moment(received) - timedelta(seconds=1200 + int(rng.random() * 40 * 3600)))
+            filed = text_of(received - timedelta(seconds=1200 + int(rng.random() * 40 * 3600)))
             if rng.random() < 0.03:  # refused at reception: no code, no appointment, not classified
-                at = text(received)
+                at = text_of(received)
                 state = State.REFUSED.value
                 rest = (
                     f"2\t{version.head}\t{state}\t3\tonline\t{applicant}\t{NULL}\t{centre.id}\t{centre.id}\t{unit}\t"
@@ -277,16 +296,16 @@ class Generator:
                 )
                 return (received, None, filed, at, rest, _event("reception", "refuse", "filed", state, at), None, state)
         else:
-            filed = text(received)
+            filed = text_of(received)
         due = self.due(version, received)
-        # The story: (role, action, from, to, working second) while it happens before the anchor.
+        # The story: (role, action, from, to, moment) while it happens before the anchor.
         version_count = 2 if online else 1
         state, last = (
             State.RECEIVED,
             ("reception", "receive" if online else "receive_at_counter", "filed" if online else "", received),
         )
-        transferred = received + 300 + int(rng.random() * 6900)
-        assigned = transferred + 600 + int(rng.random() * 17400)
+        transferred = self.after(received, 5 + int(rng.random() * 115))
+        assigned = self.after(transferred, 10 + int(rng.random() * 590))
         paused_at = remaining = returned = paid_at = finished = None
         rated_at = None
         requests = 0
@@ -310,28 +329,27 @@ class Generator:
             roll = rng.random()
             supplements = 0 if roll < 0.88 else (1 if roll < 0.97 else 2)
             for _ in range(supplements):
-                asked = moment + 1800 + int(rng.random() * 34200)
+                asked = self.after(moment, 30 + int(rng.random() * 1410))
                 if asked >= anchor:
                     going = False
                     break
                 requests += 1
                 version_count += 1
-                left = due - asked if due > asked else 0
-                back_day = timeline.day(asked) + 1 + int(rng.random() * 6)
-                back = back_day * length + 600 + int(rng.random() * (length - 1200))
+                left = deadlines.remaining_at_pause(calendar, asked, due)
+                back_day = calendar.next_working_day(asked.date() + timedelta(days=1 + int(rng.random() * 8)))
+                back = self.at_minute(back_day, 10 + int(rng.random() * (self.day_minutes - 20)))
                 if back >= anchor:
                     state, last = State.SUPPLEMENT_REQUESTED, ("handler", "request_supplement", "processing", asked)
-                    paused_at, remaining = asked, left
+                    paused_at, remaining = asked, int(left.total_seconds())
                     going = False
                     break
                 version_count += 1
                 last = ("applicant", "supplement", "supplement_requested", back)
-                if left > 0:
-                    due = back + left
+                due = deadlines.due_after_resumption(calendar, back, left, due)
                 moment = back
         if going and version.has_fee and rng.random() < 0.6:  # fees requested, then paid
-            asked = moment + 1200 + int(rng.random() * 13200)
-            paid = asked + 1800 + int(rng.random() * 52200)
+            asked = self.after(moment, 20 + int(rng.random() * 460))
+            paid = self.after(asked, 30 + int(rng.random() * 2850))
             if asked >= anchor:
                 going = False
             elif paid >= anchor:
@@ -350,8 +368,8 @@ class Generator:
         if going:
             fate = rng.random()
             if fate < 0.015:  # the applicant withdraws, the reception confirms
-                asked = moment + 3600 + int(rng.random() * 28800)
-                confirmed = asked + 1800 + int(rng.random() * 27000)
+                asked = self.after(moment, 60 + int(rng.random() * 1380))
+                confirmed = self.after(asked, 30 + int(rng.random() * 1170))
                 if asked < anchor:
                     state, last, version_count = (
                         State.WITHDRAWAL_REQUESTED,
@@ -366,11 +384,7 @@ class Generator:
                 decided = self._decision(moment, due, requests)
                 if decided < anchor:
                     version_count += 1
-                    late = requests > 1 or timeline.moment(decided) > timeline.due_moment(due)
-                    if late:
-                        timeliness = "late"
-                    else:
-                        timeliness = "early" if decided < timeline.session_start_of_due(due) else "on_time"
+                    timeliness = deadlines.classify(calendar, decided, due, requests)
                     finished = decided
                     if fate < 0.03:
                         state, last, reason = State.STOPPED, ("leader", "stop", "processing", decided), STOP_REASON
@@ -379,11 +393,8 @@ class Generator:
                         if fate > 0.975:
                             outcome, reason = "denied", DENY_REASON
                         else:
-                            outcome, result = (
-                                "approved",
-                                f"Số {1 + int(rng.random() * 9999)}/{timeline.days[timeline.day(decided)].year}",
-                            )
-                        back = decided + 1200 + int(rng.random() * 88800)
+                            outcome, result = "approved", f"Số {1 + int(rng.random() * 9999)}/{decided.year}"
+                        back = self.after(decided, 20 + int(rng.random() * 5740))
                         if back < anchor:
                             state, last, version_count = (
                                 State.RETURNED,
@@ -392,10 +403,10 @@ class Generator:
                             )
                             returned = back
                             if rng.random() < 0.35:
-                                rated = timeline.moment(back) + timedelta(seconds=600 + int(rng.random() * 240000))
-                                if rated < self.anchor_moment:
+                                rated = back + timedelta(seconds=600 + int(rng.random() * 240000))
+                                if rated < anchor:
                                     version_count += 1
-                                    weights = (0.15, 0.65) if late else (0.6, 0.95)
+                                    weights = (0.15, 0.65) if timeliness == "late" else (0.6, 0.95)
                                     roll = rng.random()
                                     rating = (
                                         "very_satisfied"
@@ -405,16 +416,17 @@ class Generator:
                                     rated_at = text_of(rated)
                                     updated = rated_at
         role, action, from_state, at = last
-        updated = updated or text(at)
+        updated = updated or text_of(at)
         state_value = state.value
         n = NULL
         rest = (
             f"{version_count}\t{version.head}\t{state_value}\t{NATIONAL_STATUS[state]}\t{channel}\t{applicant}\t{n}\t"
-            f"{centre.id}\t{centre.id}\t{unit}\t{n}\t{filed}\t{text(received)}\t{timeline.text_due(due)}\t{n}\t"
-            f"{n if paused_at is None else text(paused_at)}\t{n if remaining is None else remaining}\t"
-            f"{text(transferred) if state is not State.RECEIVED else n}\t{n if finished is None else text(finished)}\t"
-            f"{n if returned is None else text(returned)}\t{requests}\t0\t{timeliness}\t{outcome}\t{result}\t{reason}\t"
-            f"{version.fee}\t{n if paid_at is None else text(paid_at)}\t{paid_online}\t{rating}\t\t"
+            f"{centre.id}\t{centre.id}\t{unit}\t{n}\t{filed}\t{text_of(received)}\t{text_of(due)}\t{n}\t"
+            f"{n if paused_at is None else text_of(paused_at)}\t{n if remaining is None else remaining}\t"
+            f"{text_of(transferred) if state is not State.RECEIVED else n}\t"
+            f"{n if finished is None else text_of(finished)}\t{n if returned is None else text_of(returned)}\t"
+            f"{requests}\t0\t{timeliness}\t{outcome}\t{result}\t{reason}\t"
+            f"{version.fee}\t{n if paid_at is None else text_of(paid_at)}\t{paid_online}\t{rating}\t\t"
             f"{n if rated_at is None else rated_at}\t\t"
         )
         if rating:
@@ -423,24 +435,37 @@ class Generator:
             event = _event(role, action, from_state, state_value, updated)
         pause = None
         if paused_at is not None:
-            pause = f"{text(paused_at)}\t{n}\t{remaining}\t{PAUSE_REASON}\t{PAUSE_MISSING}"
+            pause = f"{text_of(paused_at)}\t{n}\t{remaining}\t{PAUSE_REASON}\t{PAUSE_MISSING}"
         return (received, centre, filed, updated, rest, event, pause, state_value)
 
-    def _decision(self, start: int, due: int, requests: int) -> int:
-        """When the decision is signed: early, on time or late against the due moment, as drawn."""
-        rng, timeline = self.rng, self.timeline
+    def _decision(self, start: datetime, due: datetime, requests: int) -> datetime:
+        """When the decision is signed, aiming early, on time or late against the due moment as drawn (what it is,
+        ``deadlines.classify`` says)."""
+        rng, calendar = self.rng, self.calendar
         roll = rng.random()
         target = "late" if requests > 1 else ("early" if roll < 0.55 else ("on_time" if roll < 0.85 else "late"))
-        if target == "early":
-            threshold = timeline.session_start_of_due(due)
-            if threshold - start >= 900:
-                return start + 300 + int(rng.random() * (threshold - start - 300) * 0.8)
-            target = "on_time"
-        if target == "on_time":
-            low = max(timeline.session_start_of_due(due), start + 300)
-            if due - low > 60:
-                return low + int(rng.random() * (due - low))
-        return max(due, start) + 1800 + int(rng.random() * 142200)
+        threshold = calendar.session_start_containing(due)  # before it: early
+        if target == "early" and threshold - start > timedelta(minutes=15):
+            # a moment of the clock between the two, at the next working moment; when that is the threshold itself
+            # (the moment fell in the night or the lunch break just before it), so many working minutes instead
+            decided = calendar.next_working_moment(start + (threshold - start) * (0.05 + 0.75 * rng.random()))
+            if decided < threshold:
+                return decided
+            available = int(calendar.working_time_between(start, threshold).total_seconds()) // 60
+            if available >= 15:
+                minutes = 5 + int(rng.random() * (available - 5) * 0.8)
+                return calendar.add_working_hours(start, Decimal(minutes) / 60)
+        if target != "late":
+            low = max(threshold, start + timedelta(minutes=5))  # inside the session that holds the due moment
+            span = int((due - low).total_seconds())
+            if span > 60:
+                return low + timedelta(seconds=int(rng.random() * span))
+        return self.after(max(due, start), 30 + int(rng.random() * 7 * 24 * 60))  # up to a week late
+
+
+def text_of(moment: datetime) -> str:
+    """A moment in COPY text format (``2026-03-02 08:15:00+07:00``)."""
+    return moment.isoformat(sep=" ")
 
 
 def _event(role: str, action: str, from_state: str, to_state: str, at: str) -> str:
