@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from pypdf import PdfWriter
 
 from dossiers import services
-from dossiers.models import Document, DocumentKind, Dossier
+from dossiers.models import DocumentKind, Dossier
 from procedures.models import Component, CopyKind
 
 A4 = (595, 842)
@@ -69,27 +69,21 @@ def paper(components: list[Component]) -> list[dict]:
     ]
 
 
-def _dated(document: Document, at: datetime) -> None:
-    """``document_upload`` stamps the upload with the wall clock; the demo's upload happened at ``at``."""
-    Document.objects.filter(pk=document.pk).update(uploaded_at=at)
-
-
 def upload_supplement(dossier_id: int, component: Component | None, *, name: str, user, at: datetime) -> None:
     """The applicant sends a scan of the missing paper while the dossier waits for it."""
-    document = services.document_upload(
+    services.document_upload(
         dossier_id=dossier_id,
         actor=user,
         file=_upload(name, "bo-sung.pdf"),
         component_id=component.pk if component else None,
         is_original_scan=_is_original(component),
+        at=at,
     )
-    _dated(document, at)
 
 
 def upload_result(dossier: Dossier, *, user, at: datetime) -> None:
     """The digitised result, uploaded by the leader who signed it."""
     title = f"{dossier.code} — {dossier.result_document}"
-    document = services.document_upload(
-        dossier_id=dossier.pk, actor=user, file=_upload(title, "ket-qua.pdf"), kind=DocumentKind.RESULT
+    services.document_upload(
+        dossier_id=dossier.pk, actor=user, file=_upload(title, "ket-qua.pdf"), kind=DocumentKind.RESULT, at=at
     )
-    _dated(document, at)

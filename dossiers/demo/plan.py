@@ -10,6 +10,10 @@ detours it takes (supplement rounds, fees, an apology letter, a rating), and ``d
 actions in the transition table (``dossiers.workflow``); each action is done by someone holding one of its roles.
 Change the table and the stories change with it, or planning fails naming the story the table no longer allows.
 
+One module past ~400 lines on purpose: the scenarios, the places and people, the pace of each action and the
+deadline replay that picks early / on time / late are one pure computation over plain values, tested as one;
+split, each part would need the others' private tables.
+
 Moments follow the rules of DOMAIN.md §4: staff work inside working sessions, applicants act online at any hour; the
 due moment is read back from the steps planned so far (``deadlines.replay``, what the services compute), so a dossier
 meant to be early finishes before the session that contains its due moment, one meant to be on time inside that

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -231,10 +232,12 @@ def document_upload(
     is_original_scan: bool = False,
     kind: str = DocumentKind.COMPONENT,
     expected_version: int | None = None,
+    at: datetime | None = None,
 ) -> Document:
     """Add one file: a component (the applicant while filed or asked to supplement; reception while the dossier is
     at the centre or being processed) or the result (handler or leader of the processing unit, processing or
-    result ready). The dossier is locked, so its total size cannot be exceeded by two uploads at once."""
+    result ready). The dossier is locked, so its total size cannot be exceeded by two uploads at once. ``at`` is
+    the moment of the upload (default now; not offered to API clients), like the transitions' explicit clock."""
     if kind not in DocumentKind.values:
         message = _("Loại tài liệu phải là component hoặc result.")
         raise InvalidInput(message, extra={"fields": {"kind": [message]}})
@@ -260,13 +263,13 @@ def document_upload(
             is_original_scan=bool(is_original_scan),
             kind=kind,
         )
-        (document,) = store(dossier, [prepared], actor=actor, at=core.now(), written=written)
+        (document,) = store(dossier, [prepared], actor=actor, at=core.moment_of(at), written=written)
     return document
 
 
 @transaction.atomic
 def documents_mark_received_on_paper(
-    *, dossier_id: int, actor, items: list[dict], expected_version: int | None = None
+    *, dossier_id: int, actor, items: list[dict], expected_version: int | None = None, at: datetime | None = None
 ) -> list[ReceivedComponent]:
     """Reception records the components received on paper at the counter, with original/copy and count (form 01)."""
     access = access_for(actor)
@@ -288,7 +291,7 @@ def documents_mark_received_on_paper(
     if not cleaned:
         message = _("Hãy liệt kê các giấy tờ đã nhận.")
         raise InvalidInput(message, extra={"fields": {"items": [message]}})
-    return store_paper(dossier, cleaned, actor=actor, at=core.now())
+    return store_paper(dossier, cleaned, actor=actor, at=core.moment_of(at))
 
 
 def document_download(*, document_id: int, actor, dossier_id: int | None = None) -> tuple[Document, File]:

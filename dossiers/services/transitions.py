@@ -3,7 +3,10 @@
 
 Every service takes ``at`` (the moment of the action, default now) and ``notify`` (default ``True``), keyword-only
 (``dossiers.services.core``); whatever a transition counts — a code's day, an appointment, a pause, a timeliness —
-it counts from ``step.at``, never from the clock."""
+it counts from ``step.at``, never from the clock.
+
+Past ~400 lines on purpose: fifteen services of one shape, each a screen long once the formatter spreads its
+keyword-only signature; one module keeps the table's actions side by side, as ``SERVICES`` maps them."""
 
 from __future__ import annotations
 

@@ -207,3 +207,29 @@ def test_a_client_cannot_backdate_or_silence_an_action(world, client, wall_clock
     assert dossier.code == f"{AGENCY}-{WALL_CLOCK:%y%m%d}-0001"
     assert moments_of(dossier)[-1] == ("receive", WALL_CLOCK)
     assert len(callbacks) == 1
+
+
+def test_document_writes_take_the_same_explicit_moment(world, wall_clock):
+    """An upload and components received on paper are stamped with ``at`` too (the demo plays them in the past)."""
+    from dossiers.models import Document, ReceivedComponent
+    from dossiers.tests.factories import tiny_pdf
+
+    moment = at(2026, 3, 2, 9, 0)
+    dossier = counter(world, moment)
+    uploaded = services.document_upload(
+        dossier_id=dossier.pk,
+        actor=world.reception,
+        file=tiny_pdf("quet.pdf"),
+        at=moment + datetime.timedelta(minutes=5),
+    )
+    paper = services.documents_mark_received_on_paper(
+        dossier_id=dossier.pk,
+        actor=world.reception,
+        items=[{"name": "Giấy chứng sinh", "copy_kind": "original", "count": 1}],
+        at=moment + datetime.timedelta(minutes=6),
+    )
+    assert Document.objects.get(pk=uploaded.pk).uploaded_at == moment + datetime.timedelta(minutes=5)
+    assert ReceivedComponent.objects.get(pk=paper[0].pk).received_at == moment + datetime.timedelta(minutes=6)
+    # without ``at``: now, the wall clock
+    later = services.document_upload(dossier_id=dossier.pk, actor=world.reception, file=tiny_pdf("quet-2.pdf"))
+    assert Document.objects.get(pk=later.pk).uploaded_at == WALL_CLOCK

@@ -7,6 +7,9 @@ timeliness of the decision. A step comes so many minutes after the previous one,
 falls outside a session (``next_working_moment``). Receptions happen on five-minute marks, so that the appointment of
 a reception moment and a processing time is computed once and reused for the day's other receptions at that mark
 (:meth:`Generator.due`; at two million rows, three appointments in four come from that cache).
+
+Past ~400 lines on purpose: the generator writes four tables' rows from one pass over a day and shares its caches
+and column lists between them; it is benchmark data, read by ``seed_demo --dossiers N`` only.
 """
 
 from __future__ import annotations
