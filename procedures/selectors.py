@@ -97,6 +97,20 @@ def version_for_filing(*, code: str, on: datetime.date) -> FilingVersion:
     return reference.get(("filing", code, on), load)
 
 
+def version_hold_for_filing(version_id: int) -> None:
+    """Inside a filing's transaction: a key-share lock on the version the new dossier is bound to, held until commit.
+
+    A catalogue import locks the versions it may change (FOR UPDATE) before it reads which of them dossiers use; with
+    this lock it waits for a dossier being filed and then sees it, instead of rewriting its version in place.
+    Filings do not wait for one another (key-share locks share). PostgreSQL only: Django checks foreign keys at
+    commit, without such a lock; the embedded SQLite has one writer at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    table = connection.ops.quote_name(ProcedureVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT 1 FROM {table} WHERE id = %s FOR KEY SHARE", [version_id])  # noqa: S608 (our table)
+
+
 def version_by_id(version_id: int) -> ProcedureVersion | None:
     """A version (with its procedure and field), or ``None``. Shared: read-only."""
     return reference.get(

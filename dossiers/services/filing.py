@@ -18,7 +18,7 @@ from dossiers.services.validation import Applicant, clean_text
 from dossiers.workflow import Action, Role, State
 from portal.common.errors import DomainError, Forbidden, InvalidInput
 from procedures.models import Level
-from procedures.selectors import version_for_filing
+from procedures.selectors import version_for_filing, version_hold_for_filing
 
 # --- Creating: online filing and counter reception -------------------------------------------------------
 
@@ -151,6 +151,7 @@ def dossier_file(
         raise
     try:
         with docs.removed_on_failure() as written, transaction.atomic():
+            version_hold_for_filing(version.pk)
             dossier = _new_dossier(
                 version, person, channel=channel, places=(reception, return_centre, unit), at=now, filed_by=actor
             )
@@ -237,6 +238,7 @@ def dossier_receive_at_counter(
     paper = docs.clean_paper_items(version, paper_components)
     prepared = docs.prepare(version, documents)
     with docs.removed_on_failure() as written, transaction.atomic():
+        version_hold_for_filing(version.pk)
         dossier = _new_dossier(version, person, channel=channel, places=(reception, return_centre, unit), at=now)
         dossier.set_state(State.RECEIVED)
         core.issue_code_and_appointment(dossier, at=now)

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from dossiers.models import Document
+from dossiers.models import Document, Dossier
 from dossiers.tests.factories import file_online, procedure_version
 from procedures.importing.records import CatalogueRecord, DecisionRecord
 from procedures.importing.runtogether import ComponentRecord
@@ -233,3 +233,49 @@ def test_a_procedure_without_dossiers_is_still_updated_in_place(world):
     version.refresh_from_db()
     assert version.name == "Đăng ký kết hôn (sửa đổi)"
     assert ProcedureVersion.objects.filter(procedure__code="1.000894").count() == 1
+
+
+@pytest.mark.postgres
+def test_an_import_waits_for_a_dossier_being_filed_and_then_leaves_its_version(transactional_world):
+    """A filing in progress (not yet committed) under the version an import would change in place: the import waits
+    for it, then sees the dossier and opens a new version instead of rewriting the one the dossier is bound to."""
+    import threading
+
+    from django.db import connection, transaction
+
+    world = transactional_world
+    version = ProcedureVersion.objects.get(procedure__code="1.001193", effective_from=JULY_2025)
+    assert catalogue_records_import(records=[record()]).written  # no dossier yet: updated in place
+    before = snapshot(version)
+    filed, release, results = threading.Event(), threading.Event(), {}
+
+    def filing():
+        try:
+            with transaction.atomic():
+                results["dossier"] = file_online(world.citizen, world.centre).pk
+                filed.set()
+                release.wait(30)
+        finally:
+            connection.close()
+
+    def importing():
+        try:
+            results["summary"] = catalogue_records_import(records=[record(name="Đăng ký khai sinh (sửa đổi)")])
+        finally:
+            connection.close()
+
+    filer = threading.Thread(target=filing)
+    filer.start()
+    assert filed.wait(30)
+    importer = threading.Thread(target=importing)
+    importer.start()
+    importer.join(1.5)
+    waited = importer.is_alive()  # blocked on the version the filing is using
+    release.set()
+    filer.join(30)
+    importer.join(30)
+    assert waited, "the import did not wait for the filing in progress"
+    assert results["summary"].written and results["summary"].moved
+    assert snapshot(version) == before
+    assert Dossier.objects.get(pk=results["dossier"]).procedure_version_id == version.pk
+    assert ProcedureVersion.objects.filter(procedure__code="1.001193", effective_from=timezone.localdate()).exists()

@@ -104,9 +104,13 @@ def _load_plan(records: Sequence[CatalogueRecord], counts: Counter) -> ImportPla
     procedures = {item.code: item for item in Procedure.objects.filter(code__in=codes)}
     versions: dict[str, list[ProcedureVersion]] = defaultdict(list)
     by_id: dict[int, ProcedureVersion] = {}
+    # Locked FOR UPDATE before the pins are read: a dossier being filed under one of these versions holds a key-share
+    # lock on it until it commits, so the pins below see it; one filed after waits for this import. (An in-place
+    # UPDATE alone takes a weaker lock that a filing's foreign-key check does not wait for.)
     for version in (
         ProcedureVersion.objects.filter(procedure__code__in=codes)
         .select_related("procedure")
+        .select_for_update(of=("self",))
         .order_by("procedure__code", "effective_from")
     ):
         version.procedure = procedures[version.procedure.code]
