@@ -186,6 +186,16 @@ class WorkerProcess:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
+def postgres_url_of_tests() -> str:
+    """The URL of the PostgreSQL database this test process uses (the test database), for a process it starts."""
+    from django.db import connection
+
+    config = connection.settings_dict
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    host, port = config.get("HOST") or "127.0.0.1", config.get("PORT") or 5432
+    return f"postgres://{config.get('USER') or 'postgres'}{password}@{host}:{port}/{config['NAME']}"
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker, artifacts_dir, tmp_path_factory):
     """Start ``celery -A portal worker`` as a separate process on Redis, on its own queue.
@@ -199,16 +209,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, artifacts_dir, tmp
     from django.db import connection
 
     queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
-    settings_dict = connection.settings_dict
-    database_url = os.environ.get("DATABASE_URL", "")
-    if connection.vendor == "postgresql":
-        database_url = "postgres://{user}{password}@{host}:{port}/{name}".format(
-            user=settings_dict.get("USER") or "postgres",
-            password=(":" + settings_dict["PASSWORD"]) if settings_dict.get("PASSWORD") else "",
-            host=settings_dict.get("HOST") or "127.0.0.1",
-            port=settings_dict.get("PORT") or 5432,
-            name=settings_dict["NAME"],
-        )
+    database_url = postgres_url_of_tests() if connection.vendor == "postgresql" else os.environ.get("DATABASE_URL", "")
     env = {
         **os.environ,
         "DJANGO_ENV": "test",

@@ -294,34 +294,24 @@ def _play(
         route = routes[plan.route]
         actor = users[step.actor]
         clock = {"at": at, "notify": False}
-        if step.action == Action.FILE:
+        if step.action in (Action.FILE, Action.RECEIVE_AT_COUNTER):
             needed = components(plan.procedure)
-            dossier = services.dossier_file(
-                actor=actor,
-                procedure_code=plan.procedure,
-                applicant=plan.applicant,
-                reception_centre_id=centres[route.centre_key],
-                commune_code=route.commune_code,
-                channel=plan.channel,
-                documents=files.scans(needed),
+            filing = {
+                "actor": actor,
+                "procedure_code": plan.procedure,
+                "applicant": plan.applicant,
+                "reception_centre_id": centres[route.centre_key],
+                "commune_code": route.commune_code,
+                "channel": plan.channel,
                 **clock,
-            )
+            }
+            if step.action == Action.FILE:  # online: scans of every mandatory component
+                dossier = services.dossier_file(documents=files.scans(needed), **filing)
+                counts["documents"] += len(needed)
+            else:  # at the counter: the components received on paper (form 01)
+                dossier = services.dossier_receive_at_counter(paper_components=files.paper(needed), **filing)
+                counts["paper"] += len(needed)
             ids[number] = dossier.pk
-            counts["documents"] += len(needed)
-        elif step.action == Action.RECEIVE_AT_COUNTER:
-            needed = components(plan.procedure)
-            dossier = services.dossier_receive_at_counter(
-                actor=actor,
-                procedure_code=plan.procedure,
-                applicant=plan.applicant,
-                reception_centre_id=centres[route.centre_key],
-                commune_code=route.commune_code,
-                channel=plan.channel,
-                paper_components=files.paper(needed),
-                **clock,
-            )
-            ids[number] = dossier.pk
-            counts["paper"] += len(needed)
         else:
             params = dict(step.params)
             if step.action == Action.ASSIGN:

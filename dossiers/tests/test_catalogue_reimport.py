@@ -269,8 +269,17 @@ def test_an_import_waits_for_a_dossier_being_filed_and_then_leaves_its_version(t
     assert filed.wait(30)
     importer = threading.Thread(target=importing)
     importer.start()
-    importer.join(1.5)
-    waited = importer.is_alive()  # blocked on the version the filing is using
+    # wait until the import either finishes (it did not wait: the bug) or its backend waits on a row lock
+    waited = False
+    while importer.is_alive() and not waited:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock' AND query ILIKE %s",
+                ['SELECT "procedures_procedureversion".%'],  # the import's read of the versions (text cut at 1 kB)
+            )
+            waited = cursor.fetchone()[0] > 0
+        importer.join(0.05)
     release.set()
     filer.join(30)
     importer.join(30)

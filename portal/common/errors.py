@@ -17,6 +17,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from portal.common.throttles import ClientAddressThrottle
+
 
 class DomainError(Exception):
     """Base of the errors services raise; ``code`` is stable, ``detail`` is for people."""
@@ -168,7 +170,7 @@ def _throttled_body(context, seconds: int) -> dict:
     throttle = getattr(context.get("request"), "throttled_by", None)  # set by ClientAddressThrottle
     if throttle is not None and hasattr(throttle, "limited_detail"):
         return {"code": "throttled", "limited": throttle.scope, "detail": throttle.limited_detail(seconds)}
-    detail = _("Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau %(seconds)d giây.") % {"seconds": seconds}
+    detail = str(ClientAddressThrottle.limited_message) % {"seconds": seconds}  # a throttle of DRF's own
     return {"code": "throttled", "limited": "requests", "detail": detail}
 
 
@@ -200,8 +202,11 @@ def exception_handler(exc, context):
     return response
 
 
-def json_error(request, code: str, detail: str, status_code: int) -> JsonResponse:
-    return JsonResponse({"code": code, "detail": detail}, status=status_code, json_dumps_params={"ensure_ascii": False})
+def json_error(request, code: str, detail: str, status_code: int, **extra) -> JsonResponse:
+    """An error answered outside DRF (Django's handlers, middleware) in the same ``{"code", "detail"}`` shape."""
+    return JsonResponse(
+        {"code": code, "detail": detail, **extra}, status=status_code, json_dumps_params={"ensure_ascii": False}
+    )
 
 
 def handler400(request, exception=None):

@@ -71,13 +71,9 @@ def login_locked_out(request, original_response=None, credentials=None) -> HttpR
     else:
         message = _("Bạn đã đăng nhập sai quá nhiều lần; tài khoản tạm bị khóa, hãy liên hệ quản trị viên.")
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
+        from portal.common.errors import json_error
 
-        response = JsonResponse(
-            {"code": "throttled", "limited": "login", "detail": message},
-            status=429,
-            json_dumps_params={"ensure_ascii": False},
-        )
+        response = json_error(request, "throttled", message, 429, limited="login")
     else:
         response = render(request, "login_locked.html", {"message": message}, status=429)
     if seconds:

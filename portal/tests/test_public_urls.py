@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.urls import clear_url_caches
 
+from conftest import postgres_url_of_tests
 from portal.tests.envfile import env_example
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,20 +36,11 @@ def documented_public_routes() -> set[str]:
     return routes
 
 
-def _database_url() -> str:
-    config = connection.settings_dict
-    user = config.get("USER") or "postgres"
-    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
-    host = config.get("HOST") or "127.0.0.1"
-    port = config.get("PORT") or 5432
-    return f"postgres://{user}{password}@{host}:{port}/{config['NAME']}"
-
-
 def _production_env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))}
     env.update(env_example())
     env.update(
-        DATABASE_URL=_database_url(),  # this test's database: migrated, empty
+        DATABASE_URL=postgres_url_of_tests(),  # this test's database: migrated, empty
         REDIS_URL=os.environ["REDIS_URL"],
         ADDRESS_CONVERTER_PRELOAD="0",
         LOG_LEVEL="ERROR",
