@@ -107,6 +107,28 @@ class DocumentsTooLarge(InvalidInput):
     code = "documents_too_large"
 
 
+class CatalogueRefusal(InvalidInput):
+    """A catalogue import refused as a whole (nothing written): ``problem`` locates it in the files, ``level`` is the
+    procedure's level for the import's summary."""
+
+    def __init__(self, detail: str, *, problem=None, level: str = ""):
+        super().__init__(detail)
+        self.problem = problem
+        self.level = level
+
+
+class VersionInUse(CatalogueRefusal):
+    """A record would rewrite a procedure version that dossiers are bound to, and no later version can take it."""
+
+    code = "version_in_use"
+
+
+class ComponentsInUse(CatalogueRefusal):
+    """A dossier filed while the import ran uses a component the import was about to delete."""
+
+    code = "components_in_use"
+
+
 class AddressNotConverted(DomainError):
     """An old-style address that the converter cannot map onto exactly one commune: refused, never guessed."""
 

@@ -40,7 +40,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from portal.common.errors import InvalidInput
+from portal.common.errors import InvalidInput, VersionInUse
 from portal.common.text import fold
 from procedures.importing.records import CatalogueRecord, Problem
 from procedures.models import (
@@ -77,41 +77,38 @@ CONTENT_FIELDS = (
 TWO_PLACES = Decimal("0.01")
 
 
-class VersionInUse(InvalidInput):
-    """A record would rewrite a version that dossiers are bound to, and no later version can take the change."""
-
-    code = "version_in_use"
-
-    def __init__(
-        self,
-        record: CatalogueRecord,
-        version: ProcedureVersion,
-        import_date: datetime.date,
-        *,
-        superseded_on: datetime.date | None = None,
-    ):
-        values = {
-            "code": record.code,
-            "start": f"{version.effective_from:%d/%m/%Y}",
-            "today": f"{import_date:%d/%m/%Y}",
-            "day": f"{record.effective_from:%d/%m/%Y}",
-            "next": f"{superseded_on:%d/%m/%Y}" if superseded_on else "",
-        }
-        if superseded_on is None:
-            template = _(
-                "%(code)s: phiên bản hiệu lực từ %(start)s đang được hồ sơ sử dụng, không sửa được; "
-                "thay đổi phải có hiệu lực từ sau ngày %(start)s (ngày nhập: %(today)s)."
-            )
-        else:
-            template = _(
-                "%(code)s: phiên bản hiệu lực từ %(start)s đang được hồ sơ sử dụng, không sửa được; "
-                "bản ghi từ %(day)s đã được bản ghi từ %(next)s thay thế trước ngày nhập (%(today)s), "
-                "nên thay đổi của nó cũng không áp dụng từ ngày nhập được."
-            )
-        message = template % values
-        super().__init__(message)
-        self.problem = Problem(record.file, record.row, "effective_from", message)
-        self.level = record.level or version.level
+def version_in_use(
+    record: CatalogueRecord,
+    version: ProcedureVersion,
+    import_date: datetime.date,
+    *,
+    superseded_on: datetime.date | None = None,
+) -> VersionInUse:
+    """The refusal of a record that would rewrite a version dossiers are bound to, located in its file."""
+    values = {
+        "code": record.code,
+        "start": f"{version.effective_from:%d/%m/%Y}",
+        "today": f"{import_date:%d/%m/%Y}",
+        "day": f"{record.effective_from:%d/%m/%Y}",
+        "next": f"{superseded_on:%d/%m/%Y}" if superseded_on else "",
+    }
+    if superseded_on is None:
+        template = _(
+            "%(code)s: phiên bản hiệu lực từ %(start)s đang được hồ sơ sử dụng, không sửa được; "
+            "thay đổi phải có hiệu lực từ sau ngày %(start)s (ngày nhập: %(today)s)."
+        )
+    else:
+        template = _(
+            "%(code)s: phiên bản hiệu lực từ %(start)s đang được hồ sơ sử dụng, không sửa được; "
+            "bản ghi từ %(day)s đã được bản ghi từ %(next)s thay thế trước ngày nhập (%(today)s), "
+            "nên thay đổi của nó cũng không áp dụng từ ngày nhập được."
+        )
+    message = template % values
+    return VersionInUse(
+        message,
+        problem=Problem(record.file, record.row, "effective_from", message),
+        level=record.level or version.level,
+    )
 
 
 def component_key(components: Iterable[Any]) -> list[tuple]:
@@ -230,11 +227,11 @@ def _moved_to_import_date(record: CatalogueRecord, pinned: ProcedureVersion, pla
     import date already says the same (a previous import moved it there), nothing changes.
     """
     if plan.import_date <= pinned.effective_from:
-        raise VersionInUse(record, pinned, plan.import_date)
+        raise version_in_use(record, pinned, plan.import_date)
     superseded_on = next((day for day in plan.record_days.get(record.code, ()) if day > record.effective_from), None)
     if superseded_on is not None and superseded_on <= plan.import_date:
         # the record's period ends at the import's next record for the procedure, before the import date
-        raise VersionInUse(record, pinned, plan.import_date, superseded_on=superseded_on)
+        raise version_in_use(record, pinned, plan.import_date, superseded_on=superseded_on)
     plan.moved[(record.code, record.effective_from)] = plan.import_date
     # from the import date the pinned version comes before it: a "new" record there amends it
     change = VersionChange.AMENDED if record.change == VersionChange.NEW else record.change

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communes.models import ProcessingUnit
-from portal.common.errors import InvalidInput
+from portal.common.errors import ComponentsInUse, InvalidInput, VersionInUse
 from procedures.importing.reader import read_paths
 from procedures.importing.records import (
     DEFAULT_EFFECTIVE_FROM,
@@ -34,7 +34,7 @@ from procedures.importing.records import (
 from procedures.importing.runtogether import ComponentRecord
 from procedures.importing.validation import validate_records
 from procedures.models import Component, Procedure, ProcedureVersion, Source, VersionChange
-from procedures.services.planner import STATUSES, ImportPlan, VersionInUse, apply_record, level_of
+from procedures.services.planner import STATUSES, ImportPlan, apply_record, level_of
 from procedures.services.references import announcing_decisions_ensure, procedure_fields_ensure
 
 Progress = Callable[[Iterable[Any]], Iterable[Any]]
@@ -60,19 +60,14 @@ class ImportSummary:
         return not self.problems
 
 
-class ComponentsInUse(InvalidInput):
-    """A dossier filed after the snapshot was read uses a component the import was about to delete."""
-
-    code = "components_in_use"
-
-    def __init__(self, versions: Iterable[ProcedureVersion]):
-        codes = sorted({version.procedure.code for version in versions})
-        message = _(
-            "%(codes)s: một hồ sơ vừa được nộp theo thủ tục này dùng thành phần hồ sơ mà lần nhập này bỏ đi; "
-            "không nhập gì, hãy nhập lại."
-        ) % {"codes": ", ".join(codes)}
-        super().__init__(message)
-        self.problem = Problem("", 0, "components", message)
+def components_in_use(versions: Iterable[ProcedureVersion]) -> ComponentsInUse:
+    """The refusal of an import whose delete of components a dossier filed since the snapshot protects."""
+    codes = sorted({version.procedure.code for version in versions})
+    message = _(
+        "%(codes)s: một hồ sơ vừa được nộp theo thủ tục này dùng thành phần hồ sơ mà lần nhập này bỏ đi; "
+        "không nhập gì, hãy nhập lại."
+    ) % {"codes": ", ".join(codes)}
+    return ComponentsInUse(message, problem=Problem("", 0, "components", message))
 
 
 def _referenced(model, ids: set[int], *, skip: tuple = ()) -> set[int]:
@@ -203,7 +198,7 @@ def _write_plan(plan: ImportPlan) -> None:
             Component.objects.filter(pk__in=stale).delete()
         except ProtectedError as protected:  # the snapshot's pins missed a dossier filed since: refuse, roll back
             used = {getattr(row, "component_id", None) for row in protected.protected_objects}
-            raise ComponentsInUse(
+            raise components_in_use(
                 version
                 for version in plan.replaced_components.values()
                 if used & {row.pk for row in plan.original_components[id(version)]}
