@@ -96,7 +96,7 @@ MIDDLEWARE = [
 # address with django-axes: after LOGIN_FAILURE_LIMIT failures that pair is refused for LOGIN_COOLOFF_MINUTES, then
 # may try again; a success resets the count.
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "portal.common.authentication.LoginLimitBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # counted in Redis where there is one; the embedded profile (one process, local-memory cache) counts in its database

@@ -76,3 +76,12 @@ def test_api_password_log_in_is_limited_too_and_names_it(address, limit):
         "detail": "Too many failed log-ins; please try again in 15 minutes.",
     }
     assert locked["Retry-After"] == "900"
+
+
+def test_a_password_check_without_a_request_is_not_refused(client, limit):
+    """The test client's log-in (and a management command) authenticates without a request: still allowed."""
+    from django.contrib.auth import authenticate
+
+    user = UserFactory(username=f"canbo-{uuid.uuid4().hex[:6]}", is_staff=True)
+    assert authenticate(username=user.username, password=PASSWORD) == user
+    assert client.login(username=user.username, password=PASSWORD)
