@@ -1,7 +1,8 @@
 """Before the test suite: are PostgreSQL and Redis (and, for browser tests, Chromium) there?
 
-Says which service is missing and how to start it. PostgreSQL and Redis are always required by ``make test``;
-with ``REQUIRE_SERVICES=1`` (CI) Chromium is required too.
+Says which service is missing and how to start it; creates the suite's PostgreSQL database when it is missing.
+PostgreSQL and Redis are always required by ``make test``; with ``REQUIRE_SERVICES=1`` (CI) Chromium is required
+too.
 """
 
 from __future__ import annotations
@@ -33,9 +34,21 @@ def check_postgres(url: str) -> str | None:
             dbname="postgres",
             connect_timeout=3,
         )
-        connection.close()
     except psycopg2.OperationalError as exc:
         return f"cannot connect to {parts.hostname}:{parts.port or 5432}: {str(exc).strip()}"
+    # the suite's own database (pytest creates test_<name> beside it; makemigrations --check reads this one)
+    name = (parts.path or "/").lstrip("/")
+    try:
+        connection.autocommit = True
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+            if name and cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')  # a name from DATABASE_URL, quoted
+                print(f"  created database {name}")
+    except psycopg2.Error as exc:
+        return f"cannot create the database {name!r}: {str(exc).strip()}"
+    finally:
+        connection.close()
     return None
 
 
