@@ -8,14 +8,18 @@ timeliness, payment, rating.
 
 from __future__ import annotations
 
+import functools
+import operator
+
 from django.conf import settings
 from django.core.signals import setting_changed
 from django.db import models
+from django.db.models.functions import Coalesce
 from django.dispatch import receiver
 from django.utils.functional import LazyObject, empty
 from django.utils.translation import gettext_lazy as _
 
-from dossiers.workflow import NATIONAL_STATUS, STATE_LABELS, Action, State
+from dossiers.workflow import CLOCK_RUNNING_STATES, NATIONAL_STATUS, STATE_LABELS, Action, State
 from portal.common.models import TimeStampedModel
 
 StateChoices = models.TextChoices("StateChoices", [(s.name, (s.value, STATE_LABELS[s])) for s in State])
@@ -128,6 +132,14 @@ class Dossier(TimeStampedModel):
     legacy_code = models.CharField(_("mã hồ sơ hệ thống cũ"), max_length=60, blank=True)
     legacy_unit = models.CharField(_("đơn vị cũ"), max_length=200, blank=True)
 
+    # The deadline watch (dossiers/reminders.py): which reminders were written, for which due moment. A sweep looks
+    # only at dossiers whose marks lag behind their (effective) due moment; a moved due moment makes them lag again.
+    remind_due_soon_for = models.DateTimeField(null=True, blank=True, editable=False)
+    remind_overdue_for = models.DateTimeField(null=True, blank=True, editable=False)
+    remind_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)
+    remind_transfer_at = models.DateTimeField(null=True, blank=True, editable=False)
+    remind_supplement_for = models.DateTimeField(null=True, blank=True, editable=False)
+
     class Meta:
         ordering = ["-filed_at", "-id"]
         verbose_name = _("hồ sơ")
@@ -136,6 +148,23 @@ class Dossier(TimeStampedModel):
             models.Index(fields=["processing_unit", "state"], name="dossier_unit_state_idx"),
             models.Index(fields=["reception_centre", "state"], name="dossier_centre_state_idx"),
             models.Index(fields=["state", "due_at"], name="dossier_state_due_idx"),
+            # the deadline sweep: the effective due moment (the apology letter's new date, else the appointment) of
+            # the dossiers whose clock runs
+            models.Index(
+                Coalesce("extended_due_at", "due_at"),
+                name="dossier_running_due_idx",
+                # one equality per state (not IN): PostgreSQL prints it back as it was written, so the bulk loader's
+                # drop-and-rebuild of the indexes gives the same definition
+                condition=functools.reduce(
+                    operator.or_, (models.Q(state=state.value) for state in sorted(CLOCK_RUNNING_STATES))
+                ),
+            ),
+            models.Index(
+                fields=["paused_at"], name="dossier_paused_idx", condition=models.Q(state="supplement_requested")
+            ),
+            models.Index(
+                fields=["received_at"], name="dossier_untransferred_idx", condition=models.Q(state="received")
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -2,7 +2,9 @@
 
 /readyz also shows when the Celery heartbeat (``portal.tasks.heartbeat``, sent by beat every minute and run by a
 worker) was last seen, under ``workers``: for the operator, not counted in the status — a web process can serve
-while the workers are being restarted."""
+while the workers are being restarted. Under ``notifications``: the age of the oldest outbox row still waiting to be
+sent, and whether beat (which runs the deadline sweep) has sent anything in the last ten minutes — in production a
+silent beat makes /readyz answer 503: nobody would be reminded of anything."""
 
 from __future__ import annotations
 
@@ -81,6 +83,44 @@ def _workers() -> dict:
     }
 
 
+#: Beat sends a heartbeat every minute: silent this long, it is not running (and no deadline is being watched).
+BEAT_FRESH_SECONDS = 600
+
+
+def _beat() -> dict:
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return {"ok": True, "last_seen": None, "detail": "eager mode (no scheduler: run manage.py sweep_deadlines)"}
+    from django.utils import timezone
+    from django.utils.dateparse import parse_datetime
+
+    from portal.celery import BEAT_SEEN_CACHE_KEY
+
+    stamp = cache.get(BEAT_SEEN_CACHE_KEY)
+    at = parse_datetime(stamp) if stamp else None
+    if at is None:
+        return {"ok": False, "last_seen": None, "detail": "beat has not run: start celery beat (make beat)"}
+    age = (timezone.now() - at).total_seconds()
+    fresh = age <= BEAT_FRESH_SECONDS
+    return {
+        "ok": fresh,
+        "last_seen": stamp,
+        "age_seconds": round(age),
+        "detail": "beat is running" if fresh else f"beat silent for {round(age)} s",
+    }
+
+
+def _outbox() -> dict:
+    from django.utils import timezone
+
+    from notifications.delivery import oldest_pending
+
+    oldest = oldest_pending()
+    return {
+        "oldest_pending": oldest.isoformat() if oldest else None,
+        "oldest_pending_age_seconds": max(round((timezone.now() - oldest).total_seconds()), 0) if oldest else 0,
+    }
+
+
 CHECKS = {
     "database": _check_database,
     "migrations": _check_migrations,
@@ -98,6 +138,7 @@ def healthz(request):
 def readyz(request):
     results = {}
     ok = True
+    notifications: dict = {}
     for name, check in CHECKS.items():
         started = time.perf_counter()
         try:
@@ -107,8 +148,19 @@ def readyz(request):
             ok = False
             results[name] = {"ok": False, "detail": f"{type(exc).__name__}: {exc}"}
         results[name]["ms"] = round((time.perf_counter() - started) * 1000, 1)
+    try:
+        notifications = {**_outbox(), "beat": _beat()}
+    except Exception as exc:  # the database or the cache is down: reported above
+        notifications = {"detail": f"{type(exc).__name__}: {exc}"}
+    if settings.IS_PRODUCTION and not notifications.get("beat", {}).get("ok", False):
+        ok = False
     return JsonResponse(
-        {"status": "ok" if ok else "unavailable", "checks": results, "workers": _workers()},
+        {
+            "status": "ok" if ok else "unavailable",
+            "checks": results,
+            "workers": _workers(),
+            "notifications": notifications,
+        },
         status=200 if ok else 503,
         json_dumps_params={"ensure_ascii": False},
     )

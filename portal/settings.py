@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "communes",
     "procedures",
     "dossiers",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -231,12 +232,30 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TIMEZONE = TIME_ZONE
+# The daily digest, at this local time on working days ("HH:MM").
+DIGEST_AT = env.str("DIGEST_AT", default="07:30")
+_DIGEST_HOUR, _DIGEST_MINUTE = (int(part) for part in DIGEST_AT.split(":", 1))
 # Periodic schedules are declared once, here (exactly one beat process runs them).
 CELERY_BEAT_SCHEDULE = {
     # beat and a worker are alive: /readyz shows when it last ran
     "portal-heartbeat": {
         "task": "portal.tasks.heartbeat",
         "schedule": 60.0,
+    },
+    # the deadline watch: due soon, overdue, escalation, not transferred, supplement reminders (dossiers/reminders.py)
+    "dossiers-deadline-sweep": {
+        "task": "dossiers.sweep_deadlines",
+        "schedule": float(env.int("SWEEP_INTERVAL_SECONDS", default=300)),
+    },
+    # the daily digest to unit leaders and the province office (the task skips days off)
+    "dossiers-daily-digest": {
+        "task": "dossiers.daily_digest",
+        "schedule": crontab(hour=_DIGEST_HOUR, minute=_DIGEST_MINUTE),
+    },
+    # outbox rows still pending after the grace period (broker down, worker lost) are queued again
+    "notifications-redispatch": {
+        "task": "notifications.redispatch",
+        "schedule": float(env.int("NOTIFY_REDISPATCH_INTERVAL_SECONDS", default=60)),
     },
     # files left by a filing whose transaction rolled back after they were written (dossiers/files.py)
     "dossiers-nightly-documents-sweep": {
@@ -251,12 +270,51 @@ EMAIL_BACKEND = env.str(
     if IS_PRODUCTION
     else "django.core.mail.backends.console.EmailBackend",
 )
+# the file backend (django.core.mail.backends.filebased.EmailBackend) writes here
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail"))
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=587)
 EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
 EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
 EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cổng dịch vụ công Phú Thọ <no-reply@localhost>")
+
+# --- Notifications and reminders (notifications/, dossiers/reminders.py) ---------------------------------
+
+# Message-ID domain of the e-mails (each message's id is derived from its outbox row: a re-send has the same id)
+EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="dichvucong.phutho.local")
+# SMS: a backend class — notifications.channels.sms.HttpGatewayBackend (production), ConsoleBackend, FileBackend —
+# or empty: no SMS at all. The gateway gets JSON {to, from, text, reference} with a bearer token.
+SMS_BACKEND = env.str(
+    "SMS_BACKEND", default="notifications.channels.sms.ConsoleBackend" if DJANGO_ENV == "development" else ""
+)
+SMS_GATEWAY_URL = env.str("SMS_GATEWAY_URL", default="")
+SMS_GATEWAY_TOKEN = env.str("SMS_GATEWAY_TOKEN", default="")
+SMS_SENDER = env.str("SMS_SENDER", default="DVCPHUTHO")
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=10.0)
+SMS_FILE_PATH = env.str("SMS_FILE_PATH", default=str(VAR_DIR / "sms.jsonl"))
+# The Celery queue of the deliveries (empty: the default queue) — a queue of their own lets a slow mail server never
+# hold up the sweeps
+NOTIFY_QUEUE = env.str("NOTIFY_QUEUE", default="")
+# Delivery: tries per row, exponential back-off between them (base × 2^(n-1), at most the maximum)
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=8)
+NOTIFY_BACKOFF_BASE_SECONDS = env.int("NOTIFY_BACKOFF_BASE_SECONDS", default=30)
+NOTIFY_BACKOFF_MAX_SECONDS = env.int("NOTIFY_BACKOFF_MAX_SECONDS", default=3600)
+# Rows still pending this long after they were due to be tried are queued again (beat, every minute)
+NOTIFY_REDISPATCH_GRACE_SECONDS = env.int("NOTIFY_REDISPATCH_GRACE_SECONDS", default=60)
+NOTIFY_REDISPATCH_BATCH = env.int("NOTIFY_REDISPATCH_BATCH", default=5000)
+# Reminders, in working time: "due soon" this many working hours before the due moment, per procedure level
+# (level=hours, comma-separated; "*" for any other level); escalation to the province office after this many
+# working days overdue; a supplement request re-sent once after this many working days without an answer.
+REMINDER_DUE_SOON_HOURS = {
+    level.strip(): float(hours)
+    for level, hours in (
+        item.split("=", 1) for item in env.str("REMINDER_DUE_SOON_HOURS", default="*=8").split(",") if "=" in item
+    )
+}
+REMINDER_ESCALATION_DAYS = env.float("REMINDER_ESCALATION_DAYS", default=2)
+REMINDER_SUPPLEMENT_DAYS = env.float("REMINDER_SUPPLEMENT_DAYS", default=5)
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=2000)
 
 # --- REST API -------------------------------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/", include("procedures.api.urls")),
     path("api/", include("dossiers.api.urls")),
     path("api/", include("dossiers.api.lookup_urls")),
+    path("api/", include("notifications.api.urls")),
 ]
 
 handler400 = "portal.common.errors.handler400"

@@ -62,10 +62,18 @@ def calendar_from_db() -> WorkingCalendar:
 
 
 def _current_version() -> str | None:
-    version = cache.get(VERSION_KEY)
-    if version is None:
-        cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+    """The stamp of the calendar in force, or ``None`` when the cache cannot be read (Redis down): then the calendar is
+    read from the database on every call — slower, never stale, and never an error for the step that needs it."""
+    try:
         version = cache.get(VERSION_KEY)
+        if version is None:
+            cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
+            version = cache.get(VERSION_KEY)
+    except Exception:
+        logger.warning(
+            "the calendar's version stamp is unreadable (cache down); reading the calendar from the database"
+        )
+        return None
     return version
 
 

@@ -302,6 +302,43 @@ class WorkingCalendar:
                 remaining -= duration
             raise AssertionError("unreachable: the remaining time fits in one working day")  # pragma: no cover
 
+    def subtract_working_hours(self, end: datetime, hours: int | float | Decimal) -> datetime:
+        """The latest moment ``hours`` working hours before ``end``: the mirror of :meth:`add_working_hours`, so that
+        ``working_time_between(result, end) == hours``.
+
+        An ``end`` outside a session counts from the end of the last session before it. When the time runs out
+        exactly at a session start, that start is the answer (Monday 17:00 − 8 h = Monday 07:00). Used to ask "which
+        due moments are N working days behind now" in one indexed comparison (the reminders' escalation).
+        """
+        remaining = _to_timedelta(hours)
+        local = self.localize(end)
+        day, clock = local.date(), local.time()
+        idle = 0
+        if self.is_working_day(day):
+            for session_start, session_end, _duration in reversed(self._spans):
+                if clock <= session_start:
+                    continue
+                finish = self._at(day, min(session_end, clock))
+                available = finish - self._at(day, session_start)
+                if remaining <= available:
+                    return finish - remaining
+                remaining -= available
+        while True:
+            day -= _ONE_DAY
+            if not self.is_working_day(day):
+                idle += 1
+                self._check_idle(idle, day)
+                continue
+            idle = 0
+            if remaining > self._day_length:
+                remaining -= self._day_length
+                continue
+            for _session_start, session_end, duration in reversed(self._spans):
+                if remaining <= duration:
+                    return self._at(day, session_end) - remaining
+                remaining -= duration
+            raise AssertionError("unreachable: the remaining time fits in one working day")  # pragma: no cover
+
     def working_time_between(self, start: datetime, end: datetime) -> timedelta:
         """Working time inside the sessions of working days between two moments; zero when ``end <= start``."""
         a, b = self.localize(start), self.localize(end)

@@ -2,9 +2,10 @@
 
 ``transaction.atomic()`` → ``select_for_update()`` the dossier → scope (404), version (409), role (403) and
 transition table (409) checks → apply → ``save(update_fields=…)`` → one audit event and one control-slip row →
-``transaction.on_commit`` for notifications. Nothing is ever half-written.
+the applicant's notices written to the outbox in the same transaction, delivered after commit. Nothing is ever
+half-written.
 
-- ``core``: that shape (``begin``, ``finish``, ``record``, ``notify_after_commit``) and the dossier codes;
+- ``core``: that shape (``begin``, ``finish``, ``record``, ``notify_step``) and the dossier codes;
 - ``validation``: input checked at the edge (text, CCCD / tax code, phone, e-mail, the applicant);
 - ``filing``: creating a dossier (online or by post, or received at the counter);
 - ``transitions``: one service per workflow action, and ``SERVICES`` (action → service) for the API;

@@ -2,12 +2,13 @@
 
 ``begin`` locks the dossier and checks scope (404), version (409), role (403) and the transition table (409);
 the service applies its change; ``finish`` saves it, appends one audit event and one control-slip row (``record``)
-and schedules the side effects after commit (``notify_after_commit``, the one place for them).
+and writes the applicant's notices to the outbox in the same transaction (``notify_step``, the one place for them;
+delivered after commit) and cancels the reminders a moved due moment made stale (``reminders.after_step``).
 
 Every service takes two keyword-only switches that the API never passes (its serializers have no such fields):
 ``at``, the moment of the action (default: now) — codes, appointments, pauses, timeliness and the audit trail are
-all counted from it, so the demo can play a dossier's past; and ``notify`` (default ``True``) — ``False`` queues no
-notification, for applicants who are fictitious.
+all counted from it, so the demo can play a dossier's past; and ``notify`` (default ``True``) — ``False`` writes no
+notice, for applicants who are fictitious.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers import deadlines
+from dossiers import deadlines, notices, reminders
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier
 from dossiers.selectors import DETAIL_RELATED, Access, access_for, can_see, detail_related_from_reference, roles_on
 from dossiers.services.validation import LIMITS, clean_text
@@ -117,17 +118,10 @@ def record(
     return event, slip_row
 
 
-def notify_after_commit(dossier: Dossier, action: Action) -> None:
-    """The one place where a transition schedules its side effects: the applicant's e-mail, once committed.
-
-    No task is queued when it would find nothing to do (an action nobody is told of, an applicant without an
-    e-mail address); the task checks again when it runs."""
-    from dossiers.tasks import NOTIFIED, dossier_notify
-
-    if action.value not in NOTIFIED or not dossier.applicant_email:
-        return
-    dossier_id = dossier.pk
-    transaction.on_commit(lambda: dossier_notify.delay(dossier_id, action.value), robust=True)
+def notify_step(dossier: Dossier, action: Action, event: AuditEvent, *, actor) -> None:
+    """The one place where a step schedules its side effects: the applicant's notices, written to the outbox in the
+    step's transaction and delivered after commit (``dossiers.notices``)."""
+    notices.notices_for_step(dossier, action, event, actor=actor)
 
 
 def acting_role(transition_roles: frozenset[Role], held: frozenset[Role]) -> Role:
@@ -145,7 +139,7 @@ class Step:
     role: Role
     from_state: State
     at: datetime  # the moment of the action: of its audit event, control-slip row and every deadline it moves
-    notify: bool = True  # whether the applicant is told (``notify_after_commit``)
+    notify: bool = True  # whether the applicant is told (``notify_step``)
 
 
 def check_version(dossier: Dossier, expected_version: int | None) -> None:
@@ -200,7 +194,7 @@ def finish(step: Step, action: Action, *, fields: list[str], reason: str = "", p
     dossier.set_state(target_state(action, step.from_state))
     dossier.version += 1
     dossier.save(update_fields=sorted({*fields, "state", "status_code", "version", "updated_at"}))
-    record(
+    event, _slip_row = record(
         dossier,
         actor=step.actor,
         role=step.role,
@@ -212,7 +206,8 @@ def finish(step: Step, action: Action, *, fields: list[str], reason: str = "", p
         **slip,
     )
     if step.notify:
-        notify_after_commit(dossier, action)
+        notify_step(dossier, action, event, actor=step.actor)
+    reminders.after_step(dossier, action)
     return dossier
 
 

@@ -171,7 +171,7 @@ def dossier_file(
             )
             stored = docs.store(dossier, prepared, actor=actor, at=now, written=written)
             if notify:
-                core.notify_after_commit(dossier, Action.FILE)
+                core.notify_step(dossier, Action.FILE, event, actor=actor)
             dossier.rows_written = _rows_of_new_dossier(event, slip_row, documents=stored)
     except IntegrityError:
         # the key was used before (or by a concurrent retry that won): nothing was written, answer with its dossier
@@ -256,6 +256,6 @@ def dossier_receive_at_counter(
         received = docs.store_paper(dossier, paper, actor=actor, at=now)
         stored = docs.store(dossier, prepared, actor=actor, at=now, written=written)
         if notify:
-            core.notify_after_commit(dossier, Action.RECEIVE_AT_COUNTER)
+            core.notify_step(dossier, Action.RECEIVE_AT_COUNTER, event, actor=actor)
         dossier.rows_written = _rows_of_new_dossier(event, slip_row, documents=stored, paper_components=received)
     return dossier

@@ -247,7 +247,7 @@ def test_the_demo_has_every_state_pauses_late_and_early_ratings_documents_and_is
 ):
     planned, _routes = plan_for(seed=11, count=60, anchor_day=ANCHOR)
     told = []
-    monkeypatch.setattr(core, "notify_after_commit", lambda dossier, action: told.append(action))
+    monkeypatch.setattr(core, "notify_step", lambda dossier, action, event, actor: told.append(action))
     with django_capture_on_commit_callbacks() as callbacks:
         result = demo_seed(seed=11, count=60, anchor_day=ANCHOR)
     assert told == [] and callbacks == []  # the applicants are fictitious: nobody is told

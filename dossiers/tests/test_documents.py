@@ -349,7 +349,7 @@ def test_a_failure_after_the_files_were_written_removes_them(world, private_dir,
     def broken(*args, **kwargs):
         raise RuntimeError("notification queue down")
 
-    monkeypatch.setattr(services.core, "notify_after_commit", broken)
+    monkeypatch.setattr(services.core, "notify_step", broken)
     with pytest.raises(RuntimeError):
         file_online(world.citizen, world.centre)
     assert (Dossier.objects.count(), Document.objects.count(), stored(private_dir)) == (0, 0, [])

@@ -87,5 +87,6 @@ def test_the_sweep_is_scheduled_nightly_as_a_task(settings, private_dir):
     assert entry["task"] == "dossiers.documents_sweep"
     from portal.celery import app
 
+    app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
     left_behind(private_dir, "dossiers/123456789/aa/aa-component.pdf", age=2 * DAY)
     assert app.tasks["dossiers.documents_sweep"].delay().get(timeout=10) == 1  # eager in tests

@@ -23,8 +23,8 @@ from django.test import TestCase
 from communes.models import ServiceCentre
 from dossiers import services
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier, IdempotencyKey, Pause
+from dossiers.notices import CITIZEN_NOTICES
 from dossiers.services import Forbidden, InvalidTransition, StaleVersion
-from dossiers.tasks import NOTIFIED
 from dossiers.tests.factories import APPLICANT, UserFactory, required_documents, staff
 from dossiers.tests.states import SETUPS, action_kwargs, walk
 from dossiers.workflow import NATIONAL_STATUS, TRANSITIONS, Action, Role, State, can, target_state
@@ -217,9 +217,9 @@ def judge_success(dossier, action, person, kwargs, before, after, error, callbac
             problems.append(f"control slip {(slip.dossier_id, slip.step, slip.actor_id)}")
     if after["n_dossiers"] != before["n_dossiers"]:
         problems.append("the number of dossiers changed")
-    # the applicant (who gave an e-mail address) is told of the actions in NOTIFIED, once; no task is queued for
-    # the others, which would find nothing to send
-    expected_callbacks = 1 if action.value in NOTIFIED and dossier.applicant_email else 0
+    # the applicant (who gave an e-mail address) is told of the actions in CITIZEN_NOTICES: their e-mail is queued
+    # once, after commit; nothing is queued for the others
+    expected_callbacks = 1 if action in CITIZEN_NOTICES and dossier.applicant_email else 0
     if callbacks != expected_callbacks:
         problems.append(f"{callbacks} after-commit callbacks, expected {expected_callbacks}")
     return problems
@@ -448,7 +448,7 @@ def test_receiving_e_mails_the_applicant_after_commit_and_refused_or_repeated_ac
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
     assert mail.to == [APPLICANT["email"]]
-    assert mail.subject == f"[{dossier.code}] Hồ sơ đã được tiếp nhận"
+    assert mail.subject == f"Hồ sơ {dossier.code} đã được tiếp nhận"
     assert dossier.code in mail.body
 
     # repeating an action that already happened is a 409, never a second side effect

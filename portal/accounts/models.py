@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.validators import RegexValidator
 from django.db import models
@@ -25,6 +26,13 @@ class User(AbstractUser):
         validators=[id_number_validator],
     )
     phone = models.CharField(_("số điện thoại"), max_length=16, blank=True, validators=[phone_validator])
+    language = models.CharField(
+        _("ngôn ngữ nhận thông báo"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default="vi",
+        help_text=_("Ngôn ngữ người dùng tự chọn cho thư, tin nhắn và thông báo."),
+    )
 
     class Meta:
         verbose_name = _("người dùng")

@@ -19,6 +19,7 @@ from tqdm import tqdm
 
 from dossiers.demo.people import PASSWORD, login_lines
 from dossiers.demo.seed import DEFAULT_COUNT, DEFAULT_SEED, demo_seed
+from dossiers.reminders import sweep_deadlines
 
 
 class Command(BaseCommand):
@@ -71,6 +72,13 @@ class Command(BaseCommand):
                     f"{result.documents} tệp, {result.paper_components} giấy tờ giấy) in {result.seconds:.1f} s."
                 )
             )
+        # the deadline watch, as beat would run it: the demo staff find their due-soon and overdue reminders in-app
+        report = sweep_deadlines()
+        reminded = ", ".join(f"{kind} {n}" for kind, n in sorted(report.reminded.items())) or "0"
+        self.stdout.write(
+            f"Nhắc hạn / deadline reminders: {reminded} ({report.total_created} thông báo / notifications; "
+            "GET /api/me/notifications/ as a demo staff account)"
+        )
         self.stdout.write(f"Tài khoản demo / demo log-ins (README) — mật khẩu / password: {PASSWORD}")
         for line in login_lines():
             self.stdout.write(line)

@@ -10,9 +10,9 @@ import io
 import openpyxl
 import pytest
 import time_machine
+from django.utils import timezone
 
 from dossiers import services
-from dossiers.tasks import dossier_notify
 from dossiers.tests import slip_cases
 from dossiers.tests.factories import APPLICANT, file_online
 from dossiers.tests.slip_cases import at, pdf_text
@@ -272,8 +272,8 @@ def test_receiving_e_mails_the_applicant_the_receipt_as_a_pdf(world, django_capt
             dossier = services.dossier_receive(dossier_id=dossier.pk, actor=world.reception)
     assert len(mailoutbox) == 1
     mail = mailoutbox[0]
-    assert mail.to == [APPLICANT["email"]] and mail.subject == f"[{dossier.code}] Hồ sơ đã được tiếp nhận"
-    assert slip_cases.APPOINTMENT in mail.body and f"/tra-cuu/?code={dossier.code}" in mail.body
+    assert mail.to == [APPLICANT["email"]] and mail.subject == f"Hồ sơ {dossier.code} đã được tiếp nhận"
+    assert "09:00 03/12/2026" in mail.body and f"/tra-cuu/?code={dossier.code}" in mail.body
     assert len(mail.attachments) == 1
     name, content, mimetype = mail.attachments[0]
     assert name == f"mau-01-tiep-nhan-{dossier.code}.pdf" and mimetype == "application/pdf"
@@ -293,53 +293,55 @@ def test_a_counter_reception_e_mails_the_receipt_too(world, django_capture_on_co
     assert len(mailoutbox) == 1 and dossier.code in pdf_text(mailoutbox[0].attachments[0][1])
 
 
+def _email_keys(dossier, *, kind: str) -> list[str]:
+    from notifications.models import Channel, Notification
+
+    rows = Notification.objects.filter(dossier=dossier, channel=Channel.EMAIL, kind=kind)
+    return list(rows.values_list("dedupe_key", flat=True))
+
+
 def test_the_notification_is_safe_to_run_twice(world, django_capture_on_commit_callbacks, mailoutbox):
+    from notifications.delivery import deliver_keys
+    from notifications.tasks import deliver
+
     dossier = slip_cases.filed(world)
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         services.dossier_receive(dossier_id=dossier.pk, actor=world.reception)
     assert len(mailoutbox) == 1
-    dossier_notify.delay(dossier.pk, "receive")  # delivered again (acks_late, a retry …)
-    dossier_notify(dossier.pk, "receive")
+    keys = _email_keys(dossier, kind="received")
+    deliver.delay(keys)  # delivered again (acks_late, the re-dispatcher …)
+    assert deliver_keys(keys)["skipped"] == len(keys)
     assert len(mailoutbox) == 1
 
 
 def test_a_failed_send_is_sent_by_the_retry(world, django_capture_on_commit_callbacks, mailoutbox, monkeypatch):
-    dossier = slip_cases.received(world)
+    """A send that fails on the network leaves the row pending with a back-off; the next try sends it, once,
+    with the receipt attached."""
+    from django.core.mail import EmailMessage
+
+    from notifications.delivery import deliver_keys
+    from notifications.models import Notification, Status
+
+    dossier = slip_cases.filed(world)
     mailoutbox.clear()
 
     def broken(self, fail_silently=False):
         raise ConnectionError("SMTP down")
 
-    from django.core.mail import EmailMessage
-
     with monkeypatch.context() as patch:
         patch.setattr(EmailMessage, "send", broken)
-        with pytest.raises(ConnectionError):
-            dossier_notify(dossier.pk, "receive")
-    dossier_notify(dossier.pk, "receive")
+        with django_capture_on_commit_callbacks(execute=True):
+            services.dossier_receive(dossier_id=dossier.pk, actor=world.reception)
+    row = Notification.objects.get(dossier=dossier, channel="email", kind="received")
+    assert (row.status, row.attempts, mailoutbox) == (Status.PENDING, 1, [])
+    assert row.next_attempt_at > timezone.now() and "ConnectionError" in row.last_error
+    assert deliver_keys([row.dedupe_key])["skipped"] == 1  # not before its back-off
+    Notification.objects.filter(pk=row.pk).update(next_attempt_at=timezone.now())
+    assert deliver_keys([row.dedupe_key])["sent"] == 1
     assert len(mailoutbox) == 1 and mailoutbox[0].attachments
-
-
-def test_a_send_that_fails_is_retried_by_celery(world, mailoutbox, monkeypatch):
-    """A send that fails on the network is retried by Celery itself (run at once here: eager mode runs the retry
-    immediately instead of after its back-off), and the retry sends the e-mail once."""
-    from django.core.mail import EmailMessage
-
-    dossier = slip_cases.received(world)
-    mailoutbox.clear()
-    real_send, failures = EmailMessage.send, []
-
-    def fails_once(self, fail_silently=False):
-        if not failures:
-            failures.append(1)
-            raise ConnectionRefusedError("SMTP down")
-        return real_send(self, fail_silently=fail_silently)
-
-    monkeypatch.setattr(EmailMessage, "send", fails_once)
-    result = dossier_notify.apply(args=(dossier.pk, "receive"), throw=False)
-    assert result.state == "SUCCESS", result.traceback
-    assert failures == [1] and len(mailoutbox) == 1
+    row.refresh_from_db()
+    assert (row.status, row.attempts) == (Status.SENT, 2)
 
 
 def test_other_notifications_carry_no_attachment(world, django_capture_on_commit_callbacks, mailoutbox):

@@ -1,0 +1,299 @@
+"""Writing to the outbox and delivering from it (the services of this app).
+
+* :func:`notifications_write` — in the caller's transaction: rows go in with ``ON CONFLICT DO NOTHING`` on their
+  dedupe key, and their delivery is queued after commit (:func:`publish_after_commit`). A rolled-back transaction
+  leaves no row and queues nothing.
+* :func:`deliver_keys` — what the Celery task runs: each row is claimed with a row lock (``SKIP LOCKED``: a row
+  another worker is sending is left to it), skipped unless still pending and due, sent, and marked — all in the
+  row's own transaction, so a worker killed mid-send leaves the row pending for the next try.
+* :func:`redispatch_pending` — beat, every minute: rows still pending after a grace period (the broker was down
+  when they were written, a worker died with them) are queued again. Queuing twice is harmless: the claim decides.
+
+Transient failures are retried with exponential back-off (``NOTIFY_BACKOFF_*``) up to ``NOTIFY_MAX_ATTEMPTS``; then,
+or at once on a permanent failure, the row is marked failed with the error, listed in the admin with a retry action.
+Logs carry the row id and kind, never an address.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Min
+from django.utils import timezone
+
+from notifications.channels import Outgoing, PermanentError, TransientError, sms_backend
+from notifications.channels.email import EmailChannel
+from notifications.models import Channel, Notification, Status
+from notifications.registry import ATTACHMENTS, GUARDS
+from notifications.templates import render
+
+logger = logging.getLogger(__name__)
+
+PUBLISH_CHUNK = 100
+
+
+@dataclass
+class NewNotification:
+    kind: str
+    channel: str
+    dedupe_key: str
+    recipient_id: int | None = None
+    address: str = ""
+    language: str = "vi"
+    dossier_id: int | None = None
+    due_ref: datetime | None = None
+    context: dict = field(default_factory=dict)
+    attachments: list[str] = field(default_factory=list)
+
+
+def notifications_write(items: list[NewNotification], *, at: datetime | None = None, publish: bool = True) -> list[str]:
+    """Write ``items`` in the current transaction (a duplicate key is skipped) and queue the delivery of those that
+    need one after commit. In-app rows are delivered by being written. Returns the keys queued."""
+    if not items:
+        return []
+    now = timezone.now()
+    created = at or now
+    rows = [
+        Notification(
+            kind=item.kind,
+            channel=item.channel,
+            status=Status.SENT if item.channel == Channel.INAPP else Status.PENDING,
+            recipient_id=item.recipient_id,
+            address=item.address,
+            language=item.language,
+            dossier_id=item.dossier_id,
+            due_ref=item.due_ref,
+            dedupe_key=item.dedupe_key,
+            context=item.context,
+            attachments=item.attachments,
+            created_at=created,
+            next_attempt_at=now,
+            sent_at=created if item.channel == Channel.INAPP else None,
+        )
+        for item in items
+    ]
+    Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
+    keys = [row.dedupe_key for row in rows if row.channel != Channel.INAPP]
+    if publish and keys:
+        publish_after_commit(keys)
+    return keys
+
+
+def publish_after_commit(keys: list[str]) -> None:
+    keys = list(keys)
+    transaction.on_commit(lambda: publish(keys), robust=True)
+
+
+#: After a failed publish, this process queues nothing for a while: the rows wait for the re-dispatcher, and
+#: requests do not each pay for a connection attempt to a broker that is down.
+_broker_down_until = 0.0
+BROKER_BACKOFF_SECONDS = 30.0
+
+
+def publish(keys: list[str]) -> int:
+    """Queue the delivery of ``keys`` (in chunks); never raises: what cannot be queued stays pending."""
+    global _broker_down_until
+    from notifications.tasks import deliver
+
+    eager = bool(settings.CELERY_TASK_ALWAYS_EAGER)
+    if not eager and time.monotonic() < _broker_down_until:
+        return 0
+    queued = 0
+    for start in range(0, len(keys), PUBLISH_CHUNK):
+        chunk = keys[start : start + PUBLISH_CHUNK]
+        try:
+            deliver.apply_async(args=[chunk], retry=False, queue=settings.NOTIFY_QUEUE or None)
+        except Exception as exc:
+            if eager:
+                logger.exception("notification delivery failed in-process (%d rows stay pending)", len(chunk))
+                continue
+            _broker_down_until = time.monotonic() + BROKER_BACKOFF_SECONDS
+            logger.warning(
+                "broker unavailable (%s): %d notifications stay pending for the re-dispatcher",
+                type(exc).__name__,
+                len(keys) - queued,
+            )
+            return queued
+        queued += len(chunk)
+    return queued
+
+
+def backoff(attempts: int) -> timedelta:
+    base = settings.NOTIFY_BACKOFF_BASE_SECONDS * (2 ** max(attempts - 1, 0))
+    seconds = min(base, settings.NOTIFY_BACKOFF_MAX_SECONDS)
+    return timedelta(seconds=seconds * (1 + random.random() * 0.1))
+
+
+def outgoing_of(row: Notification) -> Outgoing:
+    subject, body = render(row.kind, row.channel, row.language, row.context)
+    attachments = []
+    for name in row.attachments:
+        provider = ATTACHMENTS.get(name)
+        attachment = provider(row) if provider else None
+        if attachment is not None:
+            attachments.append(attachment)
+    return Outgoing(row.dedupe_key, row.address, subject, body, row.language, attachments)
+
+
+class _Channels:
+    """The channel backends of one batch, opened when first needed and closed at its end."""
+
+    def __init__(self):
+        self.open: dict[str, object] = {}
+
+    def get(self, channel: str):
+        if channel not in self.open:
+            if channel == Channel.EMAIL:
+                self.open[channel] = EmailChannel()
+            elif channel == Channel.SMS:
+                self.open[channel] = sms_backend()
+            else:
+                raise PermanentError(f"no backend delivers the channel {channel!r}")
+        return self.open[channel]
+
+    def close(self) -> None:
+        for backend in self.open.values():
+            backend.close()
+        self.open.clear()
+
+
+def deliver_keys(keys: list[str]) -> dict[str, int]:
+    """Deliver the rows of ``keys`` that are pending and due; safe to run twice, and concurrently."""
+    outcome = {"sent": 0, "skipped": 0, "retry": 0, "failed": 0, "cancelled": 0}
+    channels = _Channels()
+    retry_later: list[tuple[str, float]] = []
+    try:
+        for key in keys:
+            result = _deliver_one(key, channels)
+            outcome[result[0]] += 1
+            if result[0] == "retry":
+                retry_later.append((key, result[1]))
+    finally:
+        channels.close()
+    if retry_later:
+        _schedule_retries(retry_later)
+    return outcome
+
+
+def _deliver_one(key: str, channels: _Channels) -> tuple[str, float]:
+    with transaction.atomic():
+        row = (
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(dedupe_key=key, status=Status.PENDING, next_attempt_at__lte=timezone.now())
+            .first()
+        )
+        if row is None:
+            return "skipped", 0.0
+        guard = GUARDS.get(row.kind)
+        if guard is not None and not guard(row):
+            row.status = Status.CANCELLED
+            row.save(update_fields=["status"])
+            return "cancelled", 0.0
+        row.attempts += 1
+        try:
+            outgoing = outgoing_of(row)
+            channels.get(row.channel).send(outgoing)
+        except PermanentError as exc:
+            return _failed(row, str(exc)), 0.0
+        except Exception as exc:  # TransientError, or anything unforeseen: try again later, up to the limit
+            if not isinstance(exc, TransientError):
+                logger.exception("notification %s (%s) could not be delivered", row.pk, row.kind)
+            detail = str(exc) if isinstance(exc, TransientError) else f"{type(exc).__name__}"
+            if row.attempts >= settings.NOTIFY_MAX_ATTEMPTS:
+                return _failed(row, detail), 0.0
+            delay = backoff(row.attempts)
+            row.next_attempt_at = timezone.now() + delay
+            row.last_error = detail[:1000]
+            row.save(update_fields=["attempts", "next_attempt_at", "last_error"])
+            logger.info(
+                "notification %s (%s): attempt %d failed, next in %ds",
+                row.pk,
+                row.kind,
+                row.attempts,
+                delay.total_seconds(),
+            )
+            return "retry", delay.total_seconds()
+        row.status = Status.SENT
+        row.sent_at = timezone.now()
+        row.subject = outgoing.subject[:300]
+        row.last_error = ""
+        row.save(update_fields=["status", "sent_at", "subject", "attempts", "last_error"])
+    logger.info("notification %s (%s, %s) sent", row.pk, row.kind, row.channel)
+    return "sent", 0.0
+
+
+def _failed(row: Notification, detail: str) -> str:
+    row.status = Status.FAILED
+    row.last_error = detail[:1000]
+    row.save(update_fields=["status", "attempts", "last_error"])
+    logger.warning("notification %s (%s) failed after %d attempt(s): %s", row.pk, row.kind, row.attempts, detail)
+    return "failed"
+
+
+def _schedule_retries(retries: list[tuple[str, float]]) -> None:
+    """Best effort: a retry task per row at its back-off; the re-dispatcher catches any that is lost."""
+    from notifications.tasks import deliver
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        return  # in-process: the re-dispatcher (or the next sweep) tries again when the back-off has passed
+    for key, delay in retries:
+        try:
+            deliver.apply_async(args=[[key]], countdown=delay, retry=False, queue=settings.NOTIFY_QUEUE or None)
+        except Exception:
+            logger.warning("could not schedule a retry; the re-dispatcher will")
+            return
+
+
+def redispatch_pending(*, limit: int | None = None) -> int:
+    """Queue again the rows still pending after the grace period (``NOTIFY_REDISPATCH_GRACE_SECONDS``)."""
+    limit = limit or settings.NOTIFY_REDISPATCH_BATCH
+    cutoff = timezone.now() - timedelta(seconds=settings.NOTIFY_REDISPATCH_GRACE_SECONDS)
+    keys = list(
+        Notification.objects.filter(status=Status.PENDING, next_attempt_at__lte=cutoff)
+        .order_by("next_attempt_at")
+        .values_list("dedupe_key", flat=True)[:limit]
+    )
+    if not keys:
+        return 0
+    global _broker_down_until
+    _broker_down_until = 0.0  # a periodic task runs on a worker: the broker is up again
+    return publish(keys)
+
+
+def notifications_retry(*, ids: list[int]) -> int:
+    """The admin's retry: failed (or cancelled) rows become pending again, from now, with a fresh attempt count."""
+    with transaction.atomic():
+        rows = list(
+            Notification.objects.select_for_update()
+            .filter(pk__in=ids, status__in=[Status.FAILED, Status.CANCELLED])
+            .exclude(channel=Channel.INAPP)
+        )
+        for row in rows:
+            row.status = Status.PENDING
+            row.attempts = 0
+            row.next_attempt_at = timezone.now()
+            row.last_error = ""
+        Notification.objects.bulk_update(rows, ["status", "attempts", "next_attempt_at", "last_error"])
+        if rows:
+            publish_after_commit([row.dedupe_key for row in rows])
+    return len(rows)
+
+
+def oldest_pending() -> datetime | None:
+    """When the oldest pending row was due to be tried (``/readyz``)."""
+    return Notification.objects.filter(status=Status.PENDING).aggregate(oldest=Min("next_attempt_at"))["oldest"]
+
+
+def notifications_cancel(queryset) -> int:
+    """Cancel what has not gone out: pending rows, and in-app rows not read yet (they are no longer true)."""
+    from django.db.models import Q
+
+    return queryset.filter(
+        Q(status=Status.PENDING) | Q(channel=Channel.INAPP, status=Status.SENT, read_at__isnull=True)
+    ).update(status=Status.CANCELLED)
