@@ -177,13 +177,29 @@ def artifacts_dir() -> Path:
 
 
 class WorkerProcess:
-    def __init__(self, queue: str, process: subprocess.Popen, log_path: Path):
+    def __init__(self, queue: str, process: subprocess.Popen, log_path: Path, log_file=None):
         self.queue = queue
         self.process = process
         self.log_path = log_path
+        self.log_file = log_file
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self, *, kill: bool = False) -> None:
+        """SIGKILL (``kill``) or SIGTERM, then wait; closes the log."""
+        if self.process.poll() is None:
+            if kill:
+                self.process.kill()
+            else:
+                self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=15)
+        if self.log_file is not None and not self.log_file.closed:
+            self.log_file.close()
 
 
 def postgres_url_of_tests() -> str:
@@ -196,19 +212,11 @@ def postgres_url_of_tests() -> str:
     return f"postgres://{config.get('USER') or 'postgres'}{password}@{host}:{port}/{config['NAME']}"
 
 
-@pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, artifacts_dir, tmp_path_factory):
-    """Start ``celery -A portal worker`` as a separate process on Redis, on its own queue.
-
-    The worker uses the same (test) database as the tests, so tasks that read or write rows see what a test
-    committed (use ``transactional_db`` in such tests). Yields a :class:`WorkerProcess`; send tasks with
-    ``task.apply_async(..., queue=worker.queue)``.
-    """
-    if not redis_available():
-        missing(f"a Celery worker needs Redis at REDIS_URL={redis_url() or '(unset)'}")
+def start_celery_worker(queue: str, log_path: Path, *, extra_env: dict | None = None, name: str | None = None):
+    """Start ``celery -A portal worker --pool=solo -Q queue`` on the test database and Redis (``REDIS_URL``, unless
+    ``extra_env`` says otherwise); return a :class:`WorkerProcess` once it is ready."""
     from django.db import connection
 
-    queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
     database_url = postgres_url_of_tests() if connection.vendor == "postgresql" else os.environ.get("DATABASE_URL", "")
     env = {
         **os.environ,
@@ -216,8 +224,9 @@ def celery_worker_process(django_db_setup, django_db_blocker, artifacts_dir, tmp
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url(),
         "CELERY_TASK_ALWAYS_EAGER": "0",
+        "REFERENCE_CACHE": "0",  # the tests flush the database between tests: a long-lived worker keeps no rows
+        **(extra_env or {}),
     }
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
     log_file = log_path.open("w")
     process = subprocess.Popen(
         [
@@ -234,7 +243,7 @@ def celery_worker_process(django_db_setup, django_db_blocker, artifacts_dir, tmp
             "-Q",
             queue,
             "-n",
-            f"{queue}@%h",
+            f"{name or queue}@%h",
             "--loglevel=INFO",
         ],
         cwd=ROOT,
@@ -242,26 +251,35 @@ def celery_worker_process(django_db_setup, django_db_blocker, artifacts_dir, tmp
         stdout=log_file,
         stderr=subprocess.STDOUT,
     )
-    worker = WorkerProcess(queue, process, log_path)
+    worker = WorkerProcess(queue, process, log_path, log_file)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         if process.poll() is not None:
             pytest.fail(f"the Celery worker exited with {process.returncode}:\n{worker.log()}")
         if " ready." in worker.log():
-            break
+            return worker
         time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail(f"the Celery worker did not become ready in 60 s:\n{worker.log()}")
+    worker.stop(kill=True)
+    pytest.fail(f"the Celery worker did not become ready in 60 s:\n{worker.log()}")
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, artifacts_dir, tmp_path_factory):
+    """Start ``celery -A portal worker`` as a separate process on Redis, on its own queue.
+
+    The worker uses the same (test) database as the tests, so tasks that read or write rows see what a test
+    committed (use ``transactional_db`` in such tests). Yields a :class:`WorkerProcess`; send tasks with
+    ``task.apply_async(..., queue=worker.queue)``.
+    """
+    if not redis_available():
+        missing(f"a Celery worker needs Redis at REDIS_URL={redis_url() or '(unset)'}")
+    queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{uuid.uuid4().hex[:8]}"
+    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    worker = start_celery_worker(queue, log_path)
     try:
         yield worker
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log_file.close()
+        worker.stop()
         shutil.copy(log_path, artifacts_dir / f"celery-{queue}.log")
 
 
