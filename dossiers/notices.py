@@ -194,6 +194,9 @@ def notices_for_step(dossier: Dossier, action: Action, event: AuditEvent, *, act
     if kind is None:
         return []
     context = step_context(dossier, kind, event, actor)
-    account = accounts_of([dossier]).get(dossier.pk)
+    if dossier.filed_by_id and getattr(actor, "pk", None) == dossier.filed_by_id:  # the applicant acts: in hand
+        account = (actor.pk, getattr(actor, "language", "") or settings.LANGUAGE_CODE)
+    else:
+        account = accounts_of([dossier]).get(dossier.pk)
     rows = citizen_rows(dossier, kind, context, key=f"event:{event.pk}:{kind}", account=account)
     return notifications_write(rows, at=event.at)
