@@ -32,7 +32,6 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Case, F, Q, When
 from django.db.models.functions import Coalesce
@@ -108,14 +107,24 @@ class Staff:
                 self.province.append(person)
 
     @staticmethod
-    def handlers(ids) -> dict[int, Person]:
-        users = get_user_model().objects.filter(pk__in={i for i in ids if i}, is_active=True)
-        return {
-            pk: Person(pk, full_name or username, email or "", language or settings.LANGUAGE_CODE)
-            for pk, full_name, username, email, language in users.values_list(
-                "pk", "full_name", "username", "email", "language"
-            )
+    def handlers(dossiers) -> dict[int, Person]:
+        """dossier id → its assigned handler, while their account and their handler role at the dossier's unit are
+        active (a handler seconded elsewhere can no longer open the dossier: the unit's leaders are told)."""
+        wanted = {(d.handler_id, d.processing_unit_id) for d in dossiers if d.handler_id}
+        rows = Membership.objects.filter(
+            is_active=True,
+            user__is_active=True,
+            role=StaffRole.HANDLER,
+            user_id__in={user_id for user_id, _unit in wanted},
+            processing_unit_id__in={unit_id for _user, unit_id in wanted},
+        ).values_list(
+            "user_id", "processing_unit_id", "user__full_name", "user__username", "user__email", "user__language"
+        )
+        people = {
+            (pk, unit_id): Person(pk, full_name or username, email or "", language or settings.LANGUAGE_CODE)
+            for pk, unit_id, full_name, username, email, language in rows
         }
+        return {d.pk: people[key] for d in dossiers if (key := (d.handler_id, d.processing_unit_id)) in people}
 
 
 def staff_rows(kind: str, people, *, dossier_id: int | None, due_ref, context: dict, key: str) -> list[NewNotification]:
@@ -297,13 +306,13 @@ class Sweep:
 
     def _due_batch(self, dossiers: list[Dossier]) -> None:
         self._pending = []
-        handlers = self.staff.handlers(d.handler_id for d in dossiers)
+        handlers = self.staff.handlers(dossiers)
         moved = []
         for dossier in dossiers:
             eff = dossier.eff
             if dossier.remind_due_soon_for is not None and dossier.remind_due_soon_for != eff:
                 moved.append(dossier)
-            handler = handlers.get(dossier.handler_id)
+            handler = handlers.get(dossier.pk)
             leaders = self.staff.leaders.get(dossier.processing_unit_id, [])
             context = None
             stamp = int(eff.timestamp())
@@ -334,7 +343,7 @@ class Sweep:
                 )
                 self._write(rows, kind, dossier, eff)
         if self.dry_run:
-            self._pending = []
+            self._flush()  # counts what would be written; writes nothing
             return
         self._cancel_moved(moved)
         self._flush()
@@ -396,7 +405,7 @@ class Sweep:
             )
             self._write(rows, Kind.NOT_TRANSFERRED, dossier, allowance)
         if self.dry_run:
-            self._pending = []
+            self._flush()  # counts what would be written; writes nothing
             return
         self._flush()
         if late:
@@ -445,7 +454,7 @@ class Sweep:
         ):
             self._write(rows, Kind.SUPPLEMENT_REMINDER, dossier, dossier.paused_at)
         if self.dry_run:
-            self._pending = []
+            self._flush()  # counts what would be written; writes nothing
             return
         self._flush()
         Dossier.objects.filter(pk__in=ids).update(remind_supplement_for=F("paused_at"))

@@ -25,7 +25,10 @@ class Command(BaseCommand):
     def handle(self, *args, dry_run=False, at=None, digest=False, lang="vi", **options):
         now = None
         if at:
-            now = parse_datetime(at)
+            try:
+                now = parse_datetime(at)
+            except ValueError:  # well formed but impossible (month 13, hour 25): the same refusal
+                now = None
             if now is None or timezone.is_naive(now):
                 raise CommandError(_("--at cần một thời điểm ISO 8601 có múi giờ, ví dụ 2026-12-04T09:00:00+07:00."))
         with translation.override(lang):
