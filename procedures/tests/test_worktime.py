@@ -6,6 +6,7 @@ Every expected value below was worked out by hand from the calendar (weekdays ar
 
 from __future__ import annotations
 
+import random
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -41,7 +42,10 @@ def hours(h: float) -> timedelta:
     ("day", "weekday"),
     [
         (date(2026, 3, 2), "Mon"),
+        (date(2026, 2, 27), "Fri"),
+        (date(2026, 3, 6), "Fri"),
         (date(2026, 3, 7), "Sat"),
+        (date(2026, 3, 9), "Mon"),
         (date(2026, 2, 13), "Fri"),
         (date(2026, 2, 23), "Mon"),
         (date(2026, 2, 28), "Sat"),
@@ -52,6 +56,8 @@ def hours(h: float) -> timedelta:
         (date(2026, 5, 4), "Mon"),
         (date(2026, 8, 21), "Fri"),
         (date(2026, 8, 22), "Sat"),
+        (date(2026, 8, 24), "Mon"),
+        (date(2026, 8, 28), "Fri"),
         (date(2026, 8, 31), "Mon"),
         (date(2026, 9, 3), "Thu"),
         (date(2026, 11, 24), "Tue"),
@@ -302,6 +308,171 @@ def test_working_time_between_mixes_naive_and_aware():
 def test_walking_forward_then_measuring_gives_the_hours_back(start, amount):
     due = CAL.add_working_hours(start, amount)
     assert CAL.working_time_between(start, due) == hours(float(amount))
+
+
+# --- Subtracting working hours (the mirror of adding: the reminders' "N working hours before") ---------------
+
+SUBTRACT_CASES = [
+    # (end, hours, expected: the latest moment that far before `end`)
+    pytest.param(at(2026, 3, 2, 10), 2, at(2026, 3, 2, 8), id="inside-a-session"),
+    pytest.param(at(2026, 3, 2, 17), 8, at(2026, 3, 2, 7), id="1700-8h-is-0700-same-day"),
+    pytest.param(at(2026, 3, 2, 17), Decimal("3.5"), at(2026, 3, 2, 13, 30), id="runs-out-exactly-at-1330"),
+    pytest.param(at(2026, 3, 2, 11, 30), Decimal("4.5"), at(2026, 3, 2, 7), id="1130-4.5h-is-0700-not-friday"),
+    pytest.param(at(2026, 3, 2, 11, 30), 1, at(2026, 3, 2, 10, 30), id="end-exactly-at-1130"),
+    pytest.param(at(2026, 3, 2, 13, 30), 1, at(2026, 3, 2, 10, 30), id="end-exactly-at-1330-counts-from-1130"),
+    pytest.param(at(2026, 3, 2, 7), 1, at(2026, 2, 27, 16), id="end-exactly-at-0700-counts-from-friday-1700"),
+    pytest.param(at(2026, 3, 2, 14), 1, at(2026, 3, 2, 11), id="across-lunch"),
+    pytest.param(at(2026, 3, 2, 12), 1, at(2026, 3, 2, 10, 30), id="end-during-lunch"),
+    pytest.param(at(2026, 3, 2, 18, 30), 1, at(2026, 3, 2, 16), id="end-after-1700"),
+    pytest.param(at(2026, 3, 2, 6), 1, at(2026, 2, 27, 16), id="end-before-0700-monday"),
+    pytest.param(at(2026, 3, 2, 14, 30), Decimal("1.5"), at(2026, 3, 2, 11), id="fractional-hours"),
+    pytest.param(at(2026, 3, 2, 7, 15), Decimal("0.25"), at(2026, 3, 2, 7), id="quarter-hour-to-0700"),
+    # Monday 09:00 − 8 h: Mon 2 h, Fri afternoon 3.5 h, Fri 11:30 − 2.5 h → Friday 09:00 (not Sunday 09:00)
+    pytest.param(at(2026, 3, 9, 9), 8, at(2026, 3, 6, 9), id="across-a-weekend-monday-0900-8h-is-friday-0900"),
+    pytest.param(at(2026, 3, 9, 8), 2, at(2026, 3, 6, 16), id="across-a-weekend-short"),
+    pytest.param(at(2026, 3, 20, 17), 120, at(2026, 3, 2, 7), id="fifteen-working-days"),
+    # Mon 23/2/2026 15:00: Mon 1.5 + 4.5 = 6 h; Tết Mon 16 – Fri 20/2 and the weekends off; Fri 13/2 17:00 − 2 h
+    pytest.param(at(2026, 2, 23, 15), 8, at(2026, 2, 13, 15), id="across-tet-2026"),
+    pytest.param(at(2027, 2, 11, 8), 2, at(2027, 2, 3, 16), id="across-tet-2027"),
+    # Thu 3/9/2026 08:00: Thu 1 h; Wed 2/9, Tue 1/9 (National Day), Mon 31/8 (swapped), Sat–Sun off; Fri 28/8 16:00
+    pytest.param(at(2026, 9, 3, 8), 2, at(2026, 8, 28, 16), id="across-national-day-2-9-2026"),
+    # Thu 3/9 07:00 − 16 h: Fri 28/8 a whole day, Thu 27/8 8 h → Thu 27/8 07:00
+    pytest.param(at(2026, 9, 3, 7), 16, at(2026, 8, 27, 7), id="whole-days-across-national-day"),
+    pytest.param(at(2026, 4, 28, 10), 4, at(2026, 4, 24, 16), id="across-hung-kings-observed-monday"),
+    pytest.param(at(2026, 5, 4, 11, 30), 8, at(2026, 4, 29, 13, 30), id="across-30-4-and-1-5"),
+    pytest.param(at(2026, 11, 25, 8), 2, at(2026, 11, 23, 16), id="culture-day-24-11-off"),
+    pytest.param(at(2027, 1, 4, 9), 16, at(2026, 12, 30, 9), id="across-new-year"),
+    # Mon 24/8/2026 09:00: Mon 2 h; Sun off; Saturday 22/8 is a make-up working day: 17:00 − 2 h
+    pytest.param(at(2026, 8, 24, 9), 4, at(2026, 8, 22, 15), id="make-up-saturday-is-worked"),
+    # Sat 22/8 09:00: 2 h that Saturday morning, then Fri 21/8 17:00 − 1 h
+    pytest.param(at(2026, 8, 22, 9), 3, at(2026, 8, 21, 16), id="from-the-make-up-saturday"),
+]
+
+
+@pytest.mark.parametrize(("end", "amount", "expected"), SUBTRACT_CASES)
+def test_subtract_working_hours(end, amount, expected):
+    start = CAL.subtract_working_hours(end, amount)
+    assert start == expected
+    assert start.tzinfo == TIMEZONE
+    assert start.utcoffset() == timedelta(hours=7)
+    assert CAL.working_time_between(start, end) == hours(float(amount))
+
+
+@pytest.mark.parametrize(
+    ("end", "expected"),
+    [
+        pytest.param(at(2026, 3, 2, 9), at(2026, 3, 2, 9), id="inside-a-session-unchanged"),
+        pytest.param(at(2026, 3, 2, 17), at(2026, 3, 2, 17), id="1700-is-its-own-session-end"),
+        pytest.param(at(2026, 3, 2, 12), at(2026, 3, 2, 11, 30), id="lunch-to-1130"),
+        pytest.param(at(2026, 3, 2, 13, 30), at(2026, 3, 2, 11, 30), id="1330-to-1130"),
+        pytest.param(at(2026, 3, 8, 10), at(2026, 3, 6, 17), id="sunday-to-friday-1700"),
+    ],
+)
+def test_subtracting_zero_hours_gives_the_last_working_moment_at_or_before(end, expected):
+    assert CAL.subtract_working_hours(end, 0) == expected
+
+
+@pytest.mark.parametrize(
+    ("calendar", "end", "amount", "expected"),
+    [
+        pytest.param(
+            WorkingCalendar(extra_days_off=frozenset({date(2026, 8, 22)})),
+            at(2026, 8, 24, 9),
+            4,
+            at(2026, 8, 21, 15),
+            id="make-up-saturday-cancelled-by-admin",
+        ),
+        pytest.param(
+            WorkingCalendar(extra_days_off=frozenset({date(2026, 3, 3)})),
+            at(2026, 3, 4, 17),
+            16,
+            at(2026, 3, 2, 7),
+            id="extra-day-off-is-skipped",
+        ),
+        pytest.param(
+            WorkingCalendar(extra_working_days=frozenset({date(2026, 3, 7)})),
+            at(2026, 3, 9, 8),
+            2,
+            at(2026, 3, 7, 16),
+            id="extra-working-saturday-is-used",
+        ),
+        pytest.param(
+            WorkingCalendar(sessions=((time(13, 0), time(17, 0)), (time(8, 0), time(12, 0)))),
+            at(2026, 3, 2, 14),
+            2,
+            at(2026, 3, 2, 11),
+            id="configured-sessions-08-12-13-17",
+        ),
+    ],
+)
+def test_subtract_working_hours_with_a_configured_calendar(calendar, end, amount, expected):
+    assert calendar.subtract_working_hours(end, amount) == expected
+    assert calendar.working_time_between(expected, end) == hours(amount)
+
+
+def test_subtract_reads_naive_as_local_and_converts_aware():
+    assert CAL.subtract_working_hours(datetime(2026, 3, 2, 17, 0), 8) == at(2026, 3, 2, 7)
+    assert CAL.subtract_working_hours(datetime(2026, 3, 2, 10, 0, tzinfo=UTC), 8) == at(2026, 3, 2, 7)  # 17:00 VN
+
+
+@pytest.mark.parametrize(
+    ("amount", "error"),
+    [(-1, ValueError), (Decimal("-0.5"), ValueError), (float("nan"), ValueError), (True, TypeError), ("8", TypeError)],
+)
+def test_subtract_working_hours_refuses_bad_amounts(amount, error):
+    with pytest.raises(error):
+        CAL.subtract_working_hours(at(2026, 3, 2, 17), amount)
+
+
+def _random_moments(rng: random.Random, count: int) -> list[datetime]:
+    """Moments anywhere in 2025–2028 — nights, lunches, weekends, holidays — to the second, and some exactly on a
+    session boundary."""
+    first = datetime(2025, 1, 1, tzinfo=VN)
+    span = int((datetime(2028, 12, 31, tzinfo=VN) - first).total_seconds())
+    moments = []
+    for n in range(count):
+        moment = first + timedelta(seconds=rng.randrange(span))
+        if n % 5 == 0:
+            clock = rng.choice([time(7), time(11, 30), time(13, 30), time(17)])
+            moment = datetime.combine(moment.date(), clock, tzinfo=VN)
+        moments.append(moment)
+    return moments
+
+
+def _random_hours(rng: random.Random) -> Decimal:
+    """0.01 h to 200 h (25 working days), to the hundredth of an hour, sometimes whole days."""
+    if rng.random() < 0.3:
+        return Decimal(8 * rng.randint(1, 25))
+    return Decimal(rng.randint(1, 20000)) / 100
+
+
+def test_subtracting_then_measuring_gives_the_hours_back_and_is_the_latest_such_moment():
+    rng = random.Random(20260302)
+    for end in _random_moments(rng, 1500):
+        amount = _random_hours(rng)
+        start = CAL.subtract_working_hours(end, amount)
+        wanted = timedelta(microseconds=int(amount * 3_600_000_000))
+        assert CAL.working_time_between(start, end) == wanted, (end, amount, start)
+        # the latest: one minute later, less than `amount` is left before `end`
+        assert CAL.working_time_between(start + timedelta(minutes=1), end) < wanted, (end, amount, start)
+        # and it lies inside a working session (a session start counts; a session end never does)
+        assert CAL.next_working_moment(start) == start, (end, amount, start)
+
+
+def test_subtract_undoes_add_and_add_undoes_subtract():
+    rng = random.Random(1945)
+    for moment in _random_moments(rng, 1500):
+        amount = _random_hours(rng)
+        # forward then back: the start, as the walk counted it (outside a session: the next session start)
+        due = CAL.add_working_hours(moment, amount)
+        assert CAL.subtract_working_hours(due, amount) == CAL.next_working_moment(moment), (moment, amount)
+        # back then forward: the end itself when it lies in a session (its end included), else the end of the last
+        # session before it — the same working time either way
+        start = CAL.subtract_working_hours(moment, amount)
+        again = CAL.add_working_hours(start, amount)
+        assert again <= moment and CAL.working_time_between(again, moment) == timedelta(0), (moment, amount)
+        if CAL.is_working_day(moment) and any(begin < moment.time() <= finish for begin, finish in CAL.sessions):
+            assert again == moment, (moment, amount)
 
 
 # --- Calendar days and months (Civil Code Art. 147–148) ------------------------------------------------------
