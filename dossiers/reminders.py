@@ -28,7 +28,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -155,6 +155,32 @@ def staff_rows(kind: str, people, *, dossier_id: int | None, due_ref, context: d
 # --- The sweep -----------------------------------------------------------------------------------------------
 
 
+class Lateness:
+    """``calendar.working_time_between(due, now)`` for many due moments, without walking every day of a long delay
+    for each one: the two partial days, plus the whole working days between them, counted once for all."""
+
+    def __init__(self, calendar, now: datetime):
+        self.calendar, self.now = calendar, now
+        self._earliest = now.date()
+        self._working_days_from = {self._earliest: 0}  # day -> working days in [day, today)
+
+    def __call__(self, due: datetime) -> timedelta:
+        calendar, today = self.calendar, self.now.date()
+        local = calendar.localize(due)
+        if local.date() >= today:
+            return calendar.working_time_between(local, self.now)
+        first = calendar.working_time_between(local, calendar.end_of_day(local.date()))
+        last = calendar.working_time_between(datetime.combine(today, time.min, tzinfo=calendar.tz), self.now)
+        return first + last + calendar.working_day_length * self._days_before_today(local.date() + timedelta(days=1))
+
+    def _days_before_today(self, day) -> int:
+        while self._earliest > day:
+            self._earliest -= timedelta(days=1)
+            after = self._working_days_from[self._earliest + timedelta(days=1)]
+            self._working_days_from[self._earliest] = after + (1 if self.calendar.is_working_day(self._earliest) else 0)
+        return self._working_days_from.get(day, 0)
+
+
 @dataclass
 class Thresholds:
     due_soon_hours: dict[str, float]
@@ -217,6 +243,7 @@ class Sweep:
         from communes.models import ProcessingUnit, ServiceCentre
 
         self.units = dict(ProcessingUnit.objects.values_list("pk", "name"))
+        self.lateness = Lateness(self.calendar, self.now)
         self.centres = dict(ServiceCentre.objects.values_list("pk", "name"))
 
     def run(self) -> SweepReport:
@@ -269,7 +296,8 @@ class Sweep:
         )
         return (
             Dossier.objects.annotate(eff=EFFECTIVE_DUE)
-            .filter(state__in=RUNNING, eff__isnull=False)
+            # a dossier still paused for a supplement (its applicant asked to withdraw meanwhile) has no running clock
+            .filter(state__in=RUNNING, eff__isnull=False, paused_at__isnull=True)
             .filter(within)
             .filter(lagging)
             .select_related("procedure_version", "reception_centre", "processing_unit")
@@ -331,8 +359,7 @@ class Sweep:
                 if context is None:
                     context = self._context(dossier, handler)
                     if eff <= self.now:
-                        lateness = self.calendar.working_time_between(eff, self.now)
-                        context["days"] = int(lateness / self.calendar.working_day_length)
+                        context["days"] = int(self.lateness(eff) / self.calendar.working_day_length)
                 rows = staff_rows(
                     kind,
                     people,
@@ -531,7 +558,8 @@ def still_due(notification: Notification) -> bool:
         return False
     kind = notification.kind
     if kind in DUE_KINDS:
-        return dossier.state in RUNNING and effective_due(dossier) == notification.due_ref
+        running = dossier.state in RUNNING and dossier.paused_at is None
+        return running and effective_due(dossier) == notification.due_ref
     if kind == Kind.NOT_TRANSFERRED:
         return dossier.state == State.RECEIVED
     if kind == Kind.SUPPLEMENT_REMINDER:

@@ -760,3 +760,21 @@ def test_the_demo_and_a_sweep_give_a_demo_staff_account_its_reminders_in_app(cat
         len(results)
         == Notification.objects.filter(recipient=leader, channel=INAPP, kind__in=["due_soon", "overdue"]).count()
     )
+
+
+def test_lateness_agrees_with_the_calendar_over_random_moments():
+    """``Lateness`` (the sweep's shortcut for long delays) equals ``working_time_between`` exactly."""
+    import random
+
+    from dossiers.reminders import Lateness
+    from procedures.worktime import WorkingCalendar
+
+    calendar = WorkingCalendar()
+    rng = random.Random(20261204)
+    base = datetime.datetime(2027, 3, 1, 9, 0, tzinfo=calendar.tz)
+    for _ in range(20):
+        now = base - datetime.timedelta(days=rng.randint(0, 900), minutes=rng.randint(0, 1440))
+        lateness = Lateness(calendar, now)
+        for _ in range(100):
+            due = now - datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 400))
+            assert lateness(due) == calendar.working_time_between(due, now), (now, due)
