@@ -778,3 +778,20 @@ def test_lateness_agrees_with_the_calendar_over_random_moments():
         for _ in range(100):
             due = now - datetime.timedelta(minutes=rng.randint(0, 60 * 24 * 400))
             assert lateness(due) == calendar.working_time_between(due, now), (now, due)
+
+
+def test_a_paused_dossier_whose_applicant_asks_to_withdraw_is_not_reminded_of_its_old_due_moment(world):
+    """Withdrawal requested during a supplement pause: the state counts as running, but the clock is still stopped
+    (``paused_at``), so its old due moment is no reminder's business — neither the sweep's nor the delivery's."""
+    dossier = in_processing(world, RECEIVED)
+    services.dossier_request_supplement(
+        dossier_id=dossier.pk,
+        actor=world.handler,
+        reason="Thiếu giấy chứng sinh",
+        missing_components=["Giấy chứng sinh"],
+        at=at(2026, 3, 5, 9, 0),
+    )
+    services.dossier_withdraw(dossier_id=dossier.pk, actor=world.citizen, reason="Không cần nữa", at=at(2026, 3, 5, 10))
+    assert Dossier.objects.get(pk=dossier.pk).state == "withdrawal_requested"
+    sweep_deadlines(now=at(2026, 3, 20, 9, 0))  # long after the old due moment
+    assert told(dossier, Kind.DUE_SOON, Kind.OVERDUE, Kind.ESCALATION) == []
