@@ -4,8 +4,8 @@ preview rendered from a sample of the kind's variables (a template that does not
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
-from django.template import TemplateSyntaxError
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -50,10 +50,15 @@ class MessageTemplateForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        context = sample_context(data.get("kind") or "")
+        language = data.get("language") or settings.LANGUAGE_CODE
         for name in ("subject", "body"):
+            source = data.get(name) or ""
             try:
-                check_syntax(data.get(name) or "")
-            except TemplateSyntaxError as exc:
+                check_syntax(source)
+                # and it renders with the facts of its kind ({% include %}, a loop over a number… fail only here)
+                render_texts(source, "", context, language=language)
+            except Exception as exc:
                 self.add_error(name, _("Mẫu không hợp lệ: %(error)s") % {"error": exc})
         return data
 
@@ -80,7 +85,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             return _("Lưu mẫu để xem trước.")
         try:
             subject, body = render_texts(obj.subject, obj.body, sample_context(obj.kind), language=obj.language)
-        except TemplateSyntaxError as exc:
+        except Exception as exc:  # a row written before the form's check, or by hand
             return format_html("<strong>{}</strong> {}", _("Mẫu không hợp lệ:"), exc)
         return format_html(
             '<div class="notification-preview"><p><strong>{}</strong></p>'

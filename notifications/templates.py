@@ -7,10 +7,11 @@ show). Moments travel in the context as ISO strings and are rendered as local ti
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from functools import lru_cache
 
-from django.template import Context, Engine, TemplateSyntaxError
+from django.template import Context, Engine
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -18,7 +19,7 @@ from django.utils.translation import gettext_noop
 
 from notifications.models import Channel, Kind
 
-_WHEN = '{{ due|date:"H:i d/m/Y" }}'
+logger = logging.getLogger(__name__)
 
 #: (subject, body) of each kind for e-mail and in-app; the SMS text is the body of ``SMS_DEFAULTS``.
 DEFAULTS: dict[str, tuple[str, str]] = {
@@ -34,7 +35,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         gettext_noop("Hồ sơ {{ code }} đã được tiếp nhận"),
         gettext_noop(
             "Hồ sơ {{ code }} ({{ procedure }}) đã được {{ centre }} tiếp nhận.\n"
-            "Thời gian hẹn trả kết quả: " + _WHEN + ".\n"
+            'Thời gian hẹn trả kết quả: {{ due|date:"H:i d/m/Y" }}.\n'
             "{% if receipt %}Giấy tiếp nhận hồ sơ và hẹn trả kết quả được gửi kèm thư này.\n{% endif %}"
             "Tra cứu: {{ lookup_url }}"
         ),
@@ -108,14 +109,15 @@ DEFAULTS: dict[str, tuple[str, str]] = {
     Kind.DUE_SOON: (
         gettext_noop("Sắp đến hạn: hồ sơ {{ code }}"),
         gettext_noop(
-            "Hồ sơ {{ code }} ({{ procedure }}) của {{ unit }} đến hạn trả kết quả lúc " + _WHEN + "."
+            'Hồ sơ {{ code }} ({{ procedure }}) của {{ unit }} đến hạn trả kết quả lúc {{ due|date:"H:i d/m/Y" }}.'
             "{% if handler %} Cán bộ xử lý: {{ handler }}.{% endif %}\n{{ desk_url }}"
         ),
     ),
     Kind.OVERDUE: (
         gettext_noop("Quá hạn: hồ sơ {{ code }}"),
         gettext_noop(
-            "Hồ sơ {{ code }} ({{ procedure }}) của {{ unit }} đã quá hạn trả kết quả (hạn " + _WHEN + ")."
+            "Hồ sơ {{ code }} ({{ procedure }}) của {{ unit }} đã quá hạn trả kết quả "
+            '(hạn {{ due|date:"H:i d/m/Y" }}).'
             "{% if handler %} Cán bộ xử lý: {{ handler }}.{% endif %} Hãy giải quyết ngay hoặc gửi thư xin lỗi "
             "và hẹn lại (mẫu 04).\n{{ desk_url }}"
         ),
@@ -124,7 +126,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
         gettext_noop("Quá hạn {{ days }} ngày làm việc: hồ sơ {{ code }}"),
         gettext_noop(
             "Hồ sơ {{ code }} ({{ procedure }}) của {{ unit }} vẫn quá hạn sau {{ days }} ngày làm việc "
-            "(hạn " + _WHEN + ").{% if handler %} Cán bộ xử lý: {{ handler }}.{% endif %}\n{{ desk_url }}"
+            '(hạn {{ due|date:"H:i d/m/Y" }}).{% if handler %} Cán bộ xử lý: {{ handler }}.{% endif %}\n{{ desk_url }}'
         ),
     ),
     Kind.NOT_TRANSFERRED: (
@@ -163,7 +165,7 @@ DEFAULTS: dict[str, tuple[str, str]] = {
 SMS_DEFAULTS: dict[str, str] = {
     Kind.FILED: gettext_noop("DVC Phú Thọ: đã nhận hồ sơ {{ reference }}, chờ tiếp nhận. Tra cứu: {{ lookup_url }}"),
     Kind.RECEIVED: gettext_noop(
-        "DVC Phú Thọ: hồ sơ {{ code }} đã được tiếp nhận, hẹn trả " + _WHEN + ". Tra cứu: {{ lookup_url }}"
+        'DVC Phú Thọ: hồ sơ {{ code }} đã được tiếp nhận, hẹn trả {{ due|date:"H:i d/m/Y" }}. Tra cứu: {{ lookup_url }}'
     ),
     Kind.REFUSED: gettext_noop("DVC Phú Thọ: hồ sơ {{ reference }} không được tiếp nhận. Lý do: {{ reason }}"),
     Kind.SUPPLEMENT_REQUESTED: gettext_noop(
@@ -316,12 +318,39 @@ def render_texts(subject: str, body: str, context: dict, *, language: str) -> tu
     return " ".join(rendered_subject.split())[:300], rendered_body.strip()
 
 
-def render(kind: str, channel: str, language: str, context: dict) -> tuple[str, str]:
-    """The (subject, body) of a notice: the admin's template when there is one, else the built-in text."""
-    subject, body = _template_texts(kind, channel, language)
+def templates_of(keys) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """The admin's (subject, body) of each (kind, channel, language) of ``keys`` that has a row, in one query (a
+    list renders its page with it instead of a query per row)."""
+    from notifications.models import MessageTemplate
+
+    keys = set(keys)
+    if not keys:
+        return {}
+    rows = MessageTemplate.objects.filter(
+        kind__in={key[0] for key in keys},
+        channel__in={key[1] for key in keys},
+        language__in={key[2] for key in keys},
+    ).values_list("kind", "channel", "language", "subject", "body")
+    return {(kind, channel, language): (subject, body) for kind, channel, language, subject, body in rows}
+
+
+def render(kind: str, channel: str, language: str, context: dict, *, templates=None) -> tuple[str, str]:
+    """The (subject, body) of a notice: the admin's template when there is one, else the built-in text.
+    ``templates``: the admin's texts read beforehand (:func:`templates_of`), instead of a query."""
+    if templates is None:
+        subject, body = _template_texts(kind, channel, language)
+    else:
+        subject, body = templates.get((kind, channel, language)) or default_text(kind, channel, language)
     try:
         return render_texts(subject, body, context, language=language)
-    except TemplateSyntaxError:  # an edited template that no longer compiles: the built-in text, never nothing
+    except Exception as exc:  # an edited template that does not compile or render: the built-in text, never nothing
+        logger.warning(
+            "message template %s/%s/%s does not render (%s): the built-in text is used",
+            kind,
+            channel,
+            language,
+            type(exc).__name__,
+        )
         subject, body = default_text(kind, channel, language)
         return render_texts(subject, body, context, language=language)
 

@@ -1,9 +1,19 @@
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import Kind, Notification
-from notifications.templates import render
+from notifications.templates import render, templates_of
+
+
+class NotificationListSerializer(serializers.ListSerializer):
+    """A page of notices: the admin's templates of the whole page are read in one query, not one per row."""
+
+    def to_representation(self, data):
+        rows = list(data.all() if isinstance(data, models.manager.BaseManager) else data)
+        self.context["templates"] = templates_of((row.kind, row.channel, row.language) for row in rows)
+        return super().to_representation(rows)
 
 
 class NotificationSerializer(serializers.ModelSerializer):
@@ -31,11 +41,13 @@ class NotificationSerializer(serializers.ModelSerializer):
             "unread",
         ]
         read_only_fields = fields
+        list_serializer_class = NotificationListSerializer
 
     def _texts(self, obj) -> tuple[str, str]:
         cached = getattr(obj, "_rendered", None)
         if cached is None:
-            cached = obj._rendered = render(obj.kind, obj.channel, obj.language, obj.context)
+            templates = self.context.get("templates")
+            cached = obj._rendered = render(obj.kind, obj.channel, obj.language, obj.context, templates=templates)
         return cached
 
     @extend_schema_field(serializers.CharField())
