@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from notifications.delivery import notifications_retry
 from notifications.models import MessageTemplate, Notification, Status
-from notifications.templates import check_syntax, render_texts, sample_context
+from notifications.templates import check_syntax, render_texts, sample_context, templates_ensure
 
 
 @admin.register(Notification)
@@ -66,11 +66,27 @@ class MessageTemplateForm(forms.ModelForm):
 @admin.register(MessageTemplate)
 class MessageTemplateAdmin(admin.ModelAdmin):
     form = MessageTemplateForm
-    list_display = ["kind", "channel", "language", "subject", "updated_at"]
-    list_filter = ["channel", "language", "kind"]
+    list_display = ["kind", "channel", "language", "subject", "edited", "updated_at"]
+    list_filter = ["edited", "channel", "language", "kind"]
+    actions = ["restore_built_in"]
     search_fields = ["subject", "body"]
-    readonly_fields = ["variables", "preview"]
-    fields = ["kind", "channel", "language", "subject", "body", "variables", "preview"]
+    readonly_fields = ["edited", "variables", "preview"]
+    fields = ["kind", "channel", "language", "subject", "body", "edited", "variables", "preview"]
+
+    def save_model(self, request, obj, form, change):
+        obj.edited = True  # from now on this text replaces the built-in one
+        super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Dùng lại nội dung dựng sẵn cho các mẫu đã chọn"))
+    def restore_built_in(self, request, queryset):
+        count = queryset.update(edited=False)
+        templates_ensure()
+        self.message_user(
+            request,
+            ngettext("%(count)d mẫu dùng lại nội dung dựng sẵn.", "%(count)d mẫu dùng lại nội dung dựng sẵn.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("Biến dùng được"))
     def variables(self, obj):

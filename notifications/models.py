@@ -113,13 +113,19 @@ class Notification(models.Model):
 
 class MessageTemplate(models.Model):
     """The text of one kind of notice on one channel in one language, editable in the admin (Django template
-    syntax; the variables of each kind are listed on the admin page). Without a row, the built-in text is used."""
+    syntax; the variables of each kind are listed on the admin page). A row the admin has not edited only shows the
+    built-in text (kept up to date by ``templates_ensure`` at every migrate); an edited one replaces it."""
 
     kind = models.CharField(_("loại"), max_length=24, choices=Kind.choices)
     channel = models.CharField(_("kênh"), max_length=8, choices=Channel.choices)
     language = models.CharField(_("ngôn ngữ"), max_length=8, choices=settings.LANGUAGES)
     subject = models.CharField(_("tiêu đề"), max_length=300, blank=True)
     body = models.TextField(_("nội dung"))
+    edited = models.BooleanField(
+        _("đã sửa"),
+        default=False,
+        help_text=_("Mẫu đã được sửa trong trang quản trị; mẫu chưa sửa luôn theo nội dung dựng sẵn của phiên bản."),
+    )
     updated_at = models.DateTimeField(_("cập nhật lúc"), auto_now=True)
 
     class Meta:

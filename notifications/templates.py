@@ -291,7 +291,7 @@ def _template_texts(kind: str, channel: str, language: str) -> tuple[str, str]:
     from notifications.models import MessageTemplate
 
     row = (
-        MessageTemplate.objects.filter(kind=kind, channel=channel, language=language)
+        MessageTemplate.objects.filter(kind=kind, channel=channel, language=language, edited=True)
         .values_list("subject", "body")
         .first()
     )
@@ -327,6 +327,7 @@ def templates_of(keys) -> dict[tuple[str, str, str], tuple[str, str]]:
     if not keys:
         return {}
     rows = MessageTemplate.objects.filter(
+        edited=True,
         kind__in={key[0] for key in keys},
         channel__in={key[1] for key in keys},
         language__in={key[2] for key in keys},
@@ -356,23 +357,33 @@ def render(kind: str, channel: str, language: str, context: dict, *, templates=N
 
 
 def templates_ensure(*, languages=None) -> int:
-    """Write the built-in texts as editable rows where none exists yet (never overwrites an edit)."""
+    """Show the built-in texts in the admin as rows, ready to edit: missing rows are written, and rows nobody has
+    edited are brought up to date with this version's texts and translations; an edited row is never touched.
+    Returns how many rows were written or refreshed."""
     from django.conf import settings
 
     from notifications.models import MessageTemplate
 
-    existing = set(MessageTemplate.objects.values_list("kind", "channel", "language"))
-    rows = []
+    existing = {(row.kind, row.channel, row.language): row for row in MessageTemplate.objects.filter(edited=False)}
+    edited = set(MessageTemplate.objects.filter(edited=True).values_list("kind", "channel", "language"))
+    new, stale = [], []
     for code, _label in settings.LANGUAGES if languages is None else [(lang, lang) for lang in languages]:
         for kind in DEFAULTS:
             channels = [Channel.EMAIL, Channel.INAPP] + ([Channel.SMS] if kind in SMS_DEFAULTS else [])
             for channel in channels:
-                if (kind, channel, code) in existing:
+                key = (kind, channel, code)
+                if key in edited:
                     continue
                 subject, body = default_text(kind, channel, code)
-                rows.append(MessageTemplate(kind=kind, channel=channel, language=code, subject=subject, body=body))
-    MessageTemplate.objects.bulk_create(rows, ignore_conflicts=True)
-    return len(rows)
+                row = existing.get(key)
+                if row is None:
+                    new.append(MessageTemplate(kind=kind, channel=channel, language=code, subject=subject, body=body))
+                elif (row.subject, row.body) != (subject, body):
+                    row.subject, row.body = subject, body
+                    stale.append(row)
+    MessageTemplate.objects.bulk_create(new, ignore_conflicts=True)
+    MessageTemplate.objects.bulk_update(stale, ["subject", "body"])
+    return len(new) + len(stale)
 
 
 def templates_ensure_after_migrate(**kwargs) -> None:

@@ -1,4 +1,5 @@
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -18,7 +19,7 @@ class NotificationListSerializer(serializers.ListSerializer):
 
 class NotificationSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices, read_only=True)
-    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    kind_label = serializers.SerializerMethodField(help_text=_("Tên loại thông báo, theo ngôn ngữ của người nhận"))
     subject = serializers.SerializerMethodField(help_text=_("Tiêu đề, theo ngôn ngữ của người nhận"))
     body = serializers.SerializerMethodField(help_text=_("Nội dung, văn bản thuần"))
     dossier = serializers.IntegerField(source="dossier_id", read_only=True, allow_null=True)
@@ -49,6 +50,10 @@ class NotificationSerializer(serializers.ModelSerializer):
             templates = self.context.get("templates")
             cached = obj._rendered = render(obj.kind, obj.channel, obj.language, obj.context, templates=templates)
         return cached
+
+    def get_kind_label(self, obj) -> str:
+        with translation.override(obj.language):
+            return str(obj.get_kind_display())
 
     @extend_schema_field(serializers.CharField())
     def get_subject(self, obj) -> str:

@@ -78,9 +78,19 @@ def test_a_valid_edit_is_saved_and_previewed(client, superuser, template_row):
     response = client.post(f"{TEMPLATES}{template_row.pk}/change/", form_data(template_row, body=body))
     assert response.status_code == 302, response.content.decode()[:2000]
     template_row.refresh_from_db()
-    assert template_row.body == body
+    assert template_row.body == body and template_row.edited is True  # from now on it replaces the built-in text
     page = client.get(f"{TEMPLATES}{template_row.pk}/change/").content.decode()
     assert f"Đã nhận hồ sơ {CODE}; hẹn 17:00 07/12/2026." in page
+    from notifications.templates import render, sample_context
+
+    assert render(template_row.kind, template_row.channel, template_row.language, sample_context(template_row.kind))[
+        1
+    ].startswith(f"Đã nhận hồ sơ {CODE}")
+    # restored: the built-in text again, in the row and in what is sent
+    response = client.post(TEMPLATES, {"action": "restore_built_in", "_selected_action": [template_row.pk]})
+    assert response.status_code == 302
+    template_row.refresh_from_db()
+    assert template_row.edited is False and template_row.body != body
 
 
 @pytest.mark.parametrize(

@@ -172,9 +172,21 @@ def test_the_english_texts_read_as_english(no_edits):
 
 def edit(kind, channel, language, *, subject, body) -> MessageTemplate:
     row, _created = MessageTemplate.objects.update_or_create(
-        kind=kind, channel=channel, language=language, defaults={"subject": subject, "body": body}
+        kind=kind, channel=channel, language=language, defaults={"subject": subject, "body": body, "edited": True}
     )
     return row
+
+
+def test_a_row_nobody_edited_never_replaces_the_built_in_text():
+    """Rows written by ``templates_ensure`` only show the built-in text in the admin: rendering reads the live
+    translation, so a release's corrected text applies without touching the database."""
+    MessageTemplate.objects.update_or_create(
+        kind=Kind.RECEIVED, channel=Channel.EMAIL, language="en", defaults={"subject": "Stale {{ code }}", "body": "x"}
+    )
+    context = sample_context(Kind.RECEIVED)
+    assert render(Kind.RECEIVED, Channel.EMAIL, "en", context)[0] == f"Dossier {CODE} has been received"
+    templates = templates_of([(Kind.RECEIVED, Channel.EMAIL, "en")])
+    assert render(Kind.RECEIVED, Channel.EMAIL, "en", context, templates=templates)[0].startswith("Dossier")
 
 
 def test_an_edited_template_is_used_instead_of_the_built_in_text():
@@ -246,6 +258,15 @@ def test_templates_ensure_creates_the_missing_rows_and_never_overwrites_an_edit(
     edited.refresh_from_db()
     assert (edited.subject, edited.body) == ("Sửa {{ reference }}", "Nội dung đã sửa")
     assert MessageTemplate.objects.count() == expected
+    # a row nobody edited follows the release's text (e.g. written before its translation existed)
+    MessageTemplate.objects.filter(kind=Kind.RECEIVED, channel=Channel.EMAIL, language="en").update(
+        subject="Hồ sơ {{ code }} đã được tiếp nhận"
+    )
+    assert templates_ensure() == 1
+    english = MessageTemplate.objects.get(kind=Kind.RECEIVED, channel=Channel.EMAIL, language="en")
+    assert english.subject == "Dossier {{ code }} has been received"
+    edited.refresh_from_db()
+    assert edited.subject == "Sửa {{ reference }}"
 
     MessageTemplate.objects.filter(language="en").delete()
     assert templates_ensure(languages=["en"]) == expected // 2
