@@ -145,7 +145,14 @@ def due_now(row: Notification) -> None:
 
 def test_a_delivered_sms_is_the_rendered_text_of_its_row(gateway):
     row = sms_row(language="en")
-    assert deliver_keys([row.dedupe_key]) == {"sent": 1, "skipped": 0, "retry": 0, "failed": 0, "cancelled": 0}
+    assert deliver_keys([row.dedupe_key]) == {
+        "sent": 1,
+        "skipped": 0,
+        "retry": 0,
+        "failed": 0,
+        "cancelled": 0,
+        "deferred": 0,
+    }
     row.refresh_from_db()
     assert (row.status, row.attempts, row.last_error) == (Status.SENT, 1, "")
     (request,) = gateway.requests
@@ -186,6 +193,22 @@ def test_a_503_leaves_the_row_pending_with_a_back_off_until_the_last_attempt_fai
     assert len(gateway.requests) == 3
     due_now(row)
     assert deliver_keys([row.dedupe_key])["skipped"] == 1  # a failed row is left to the admin's retry
+
+
+def test_a_gateway_that_fails_is_asked_once_per_batch_and_the_rest_waits_unattempted(gateway):
+    gateway.status = 503
+    rows = [sms_row() for _ in range(4)]
+    outcome = deliver_keys([row.dedupe_key for row in rows])
+    assert (outcome["retry"], outcome["deferred"]) == (1, 3) and len(gateway.requests) == 1
+    attempts = sorted(Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list("attempts", flat=True))
+    assert attempts == [0, 0, 0, 1]  # the three others keep their tries for when the gateway is back
+    gateway.status = 200
+    from notifications.delivery import redispatch_pending
+
+    Notification.objects.filter(pk__in=[r.pk for r in rows]).update(next_attempt_at=timezone.now() - timedelta(hours=1))
+    assert redispatch_pending() == 4  # eager in tests: queued and delivered
+    assert set(Notification.objects.filter(pk__in=[r.pk for r in rows]).values_list("status", flat=True)) == {"sent"}
+    assert len(gateway.requests) == 5
 
 
 def test_a_transient_failure_then_success_sends_once(gateway):
@@ -252,7 +275,8 @@ def test_no_phone_or_address_is_logged_while_delivering(gateway, settings, caplo
     caplog.set_level(logging.DEBUG)
     rows = [sms_row(), sms_row(address="+84912345678"), sms_row(), sms_row()]
     gateway.answers = [503, 400]
-    deliver_keys([rows[0].dedupe_key, rows[1].dedupe_key])
+    deliver_keys([rows[0].dedupe_key])
+    deliver_keys([rows[1].dedupe_key])
     gateway.delay = 1.0
     deliver_keys([rows[2].dedupe_key])
     gateway.delay = 0
@@ -438,11 +462,13 @@ def test_an_smtp_server_that_refuses_the_connection_is_transient(settings, mailo
         EmailChannel().open()
     rows = [email_row(), email_row()]
     outcome = deliver_keys([row.dedupe_key for row in rows])
-    assert outcome["retry"] == 2
-    for row in rows:
-        row.refresh_from_db()
-        assert (row.status, row.attempts) == (Status.PENDING, 1)
-        assert row.last_error == "e-mail server unreachable: ConnectionRefusedError"
+    assert (outcome["retry"], outcome["deferred"]) == (1, 1)  # one connection attempt for the batch
+    first, second = rows
+    first.refresh_from_db()
+    assert (first.status, first.attempts) == (Status.PENDING, 1)
+    assert first.last_error == "e-mail server unreachable: ConnectionRefusedError"
+    second.refresh_from_db()
+    assert (second.status, second.attempts, second.last_error) == (Status.PENDING, 0, "")
 
 
 def test_a_refused_connection_on_send_is_transient_with_the_locmem_backend(monkeypatch, mailoutbox):
