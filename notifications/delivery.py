@@ -131,7 +131,9 @@ def _copy_text(value: str | None) -> str:
 
 
 def _copy_json(value) -> str:
-    return _COPY_NULL if value is None else _copy_text(json.dumps(value))
+    """JSON in ``COPY`` text format: ``json.dumps`` escapes every control character, so only its backslashes are
+    doubled (the stored ``jsonb`` is the same with or without ``ensure_ascii``)."""
+    return _COPY_NULL if value is None else json.dumps(value, ensure_ascii=False).replace("\\", "\\\\")
 
 
 def _copy_id(value) -> str:
