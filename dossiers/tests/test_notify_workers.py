@@ -348,9 +348,7 @@ def test_with_redis_down_the_api_still_files_and_receives_and_nothing_is_lost(
                 "applicant": {**APPLICANT, "id_number": world.citizen.id_number, "email": f"nop-{n}@example.vn"},
                 "reception_centre": world.centre.agency_code,
             }
-            filed = client.post(
-                "/api/dossiers/", filing_form(body), HTTP_IDEMPOTENCY_KEY=f"redis-down-{n}", **citizen
-            )
+            filed = client.post("/api/dossiers/", filing_form(body), HTTP_IDEMPOTENCY_KEY=f"redis-down-{n}", **citizen)
             assert filed.status_code == 201, filed.content
             received = client.post(f"/api/dossiers/{filed.json()['id']}/receive/", **clerk)
             assert received.status_code == 200, received.content

@@ -579,7 +579,7 @@ def test_the_delivery_guard_cancels_a_reminder_whose_due_moment_moved_without_th
 
     with _travel(at(2026, 3, 4, 14, 5)):
         outcome = deliver_keys([moved_key, kept_key])
-    assert outcome == {"sent": 1, "skipped": 0, "retry": 0, "failed": 0, "cancelled": 1}
+    assert outcome == {"sent": 1, "skipped": 0, "retry": 0, "failed": 0, "cancelled": 1, "deferred": 0}
     assert Notification.objects.get(dedupe_key=moved_key).status == Status.CANCELLED
     assert Notification.objects.get(dedupe_key=kept_key).status == Status.SENT
     assert [message.to for message in mailoutbox] == [["xuly@phutho.gov.vn"]]
