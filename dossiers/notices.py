@@ -196,6 +196,8 @@ def notices_for_step(dossier: Dossier, action: Action, event: AuditEvent, *, act
     context = step_context(dossier, kind, event, actor)
     if dossier.filed_by_id and getattr(actor, "pk", None) == dossier.filed_by_id:  # the applicant acts: in hand
         account = (actor.pk, getattr(actor, "language", "") or settings.LANGUAGE_CODE)
+    elif dossier.filed_by_id and getattr(dossier, "filer_language", None):  # read with the step's lock (core.begin)
+        account = (dossier.filed_by_id, dossier.filer_language)
     else:
         account = accounts_of([dossier]).get(dossier.pk)
     rows = citizen_rows(dossier, kind, context, key=f"event:{event.pk}:{kind}", account=account)

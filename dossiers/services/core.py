@@ -19,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -165,7 +166,12 @@ def begin(
 
     The step happens ``at`` (default: now) and tells the applicant unless ``notify`` is false."""
     access = access_for(actor)
-    locked = Dossier.objects.select_for_update(of=("self",)).filter(pk=dossier_id)
+    # the filer's language rides along (the applicant's notices are written in it: ``dossiers.notices``)
+    locked = (
+        Dossier.objects.select_for_update(of=("self",))
+        .annotate(filer_language=F("filed_by__language"))
+        .filter(pk=dossier_id)
+    )
     if not ReferenceCache.enabled():  # the places, procedure and version in the same query (the lock: the dossier)
         locked = locked.select_related(*DETAIL_RELATED)
     dossier = locked.first()
