@@ -297,6 +297,28 @@ def celery_not_eager(settings):
         app.conf.task_always_eager = previous
 
 
+# --- Logs ------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def logged_text(caplog):
+    """Everything the captured log records hold as text — messages, formatted exceptions, stacks and every string
+    or number attribute — for asserting that no personal data reached a log."""
+    import logging
+
+    def text() -> str:
+        texts = []
+        for record in caplog.records:
+            texts.append(record.getMessage())
+            if record.exc_info:
+                texts.append(logging.Formatter().formatException(record.exc_info))
+            texts.extend(filter(None, [record.exc_text, record.stack_info]))
+            texts.extend(str(value) for value in vars(record).values() if isinstance(value, str | int))
+        return "\n".join(texts)
+
+    return text
+
+
 # --- Browser ---------------------------------------------------------------------------------------------
 
 

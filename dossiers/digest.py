@@ -10,7 +10,7 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from communes.models import ProcessingUnit, ProcessingUnitKind
@@ -53,20 +53,13 @@ def daily_digest(*, now: datetime | None = None) -> dict[str, int]:
     units = [unit_id for unit_id, people in staff.leaders.items() if people]
     watched = running.filter(processing_unit_id__in=units, eff__lte=end_of_today)
     counts = defaultdict(lambda: {"overdue": 0, "today": 0})
-    for unit_id, overdue in (
-        watched.filter(eff__lte=now)
-        .values_list("processing_unit_id")
-        .annotate(n=Count("pk"))
-        .values_list("processing_unit_id", "n")
-    ):
-        counts[unit_id]["overdue"] = overdue
-    for unit_id, today in (
-        watched.filter(eff__gt=now)
-        .values_list("processing_unit_id")
-        .annotate(n=Count("pk"))
-        .values_list("processing_unit_id", "n")
-    ):
-        counts[unit_id]["today"] = today
+    per_unit = (
+        watched.values("processing_unit_id")
+        .annotate(overdue=Count("pk", filter=Q(eff__lte=now)), today=Count("pk", filter=Q(eff__gt=now)))
+        .values_list("processing_unit_id", "overdue", "today")
+    )
+    for unit_id, overdue, today in per_unit:
+        counts[unit_id] = {"overdue": overdue, "today": today}
     names = dict(ProcessingUnit.objects.filter(pk__in=units).values_list("pk", "name"))
     for unit_id in units:
         total = counts[unit_id]["overdue"] + counts[unit_id]["today"]

@@ -84,18 +84,8 @@ def test_the_inbox_reads_its_dossiers_with_the_page(world, client, django_assert
     assert all(row["dossier_code"] in row["subject"] for row in rows)
 
 
-def _logged(caplog) -> str:
-    texts = []
-    for record in caplog.records:
-        texts.append(record.getMessage())
-        if record.exc_info:
-            texts.append(logging.Formatter().formatException(record.exc_info))
-        texts.extend(filter(None, [record.exc_text, record.stack_info]))
-    return "\n".join(texts)
-
-
 def test_no_phone_or_id_number_is_logged_while_a_filings_notices_go_out(
-    world, settings, caplog, django_capture_on_commit_callbacks, mailoutbox
+    logged_text, world, settings, caplog, django_capture_on_commit_callbacks, mailoutbox
 ):
     """The filing's SMS meets a gateway answering 503, then 400; two more notices one timing out and one with the
     gateway gone: the deliveries are logged, the applicant's phone, ID number and e-mail address are not."""
@@ -132,7 +122,7 @@ def test_no_phone_or_id_number_is_logged_while_a_filings_notices_go_out(
 
     statuses = list(Notification.objects.filter(channel=Channel.SMS).order_by("id").values_list("status", flat=True))
     assert statuses == [Status.FAILED, Status.PENDING, Status.PENDING]
-    logged = _logged(caplog)
+    logged = logged_text()
     assert "failed after 2 attempt(s)" in logged  # the deliveries were logged …
     phone = APPLICANT["phone"]
     for secret in (phone, phone[1:], "+84" + phone[1:], world.citizen.id_number, APPLICANT["email"]):

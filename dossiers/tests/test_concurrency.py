@@ -11,17 +11,16 @@ from __future__ import annotations
 import datetime
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.db import connections
 from django.test import Client
 
 from dossiers import services
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier, IdempotencyKey
 from dossiers.tests.factories import APPLICANT, file_online, filing_form, staff
+from dossiers.tests.threads import run_in_threads
 from portal.accounts.models import StaffRole, User
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -29,20 +28,6 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 AGENCY = "079.00.00.H25"
 # Wed 11/3/2026 09:00, a working day
 NOW = datetime.datetime(2026, 3, 11, 9, 0, tzinfo=TZ)
-
-
-def run_in_threads(count: int, work) -> list:
-    """Run ``work(index, barrier)`` in ``count`` threads at once; each closes its own connection when done."""
-    barrier = threading.Barrier(count, timeout=60)
-
-    def worker(index: int):
-        try:
-            return work(index, barrier)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(worker, range(count)))
 
 
 def _body(user: User, centre) -> dict:

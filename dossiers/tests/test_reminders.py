@@ -15,14 +15,12 @@ from __future__ import annotations
 import datetime
 import threading
 from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from io import StringIO
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import CommandError, call_command
-from django.db import connections
 from django.test import Client
 
 from communes.models import ProcessingUnit
@@ -30,6 +28,7 @@ from dossiers import reminders, services
 from dossiers.models import Dossier
 from dossiers.reminders import sweep_deadlines
 from dossiers.tests.factories import APPLICANT, file_online, procedure_version, staff
+from dossiers.tests.threads import run_in_threads
 from notifications.delivery import deliver_keys
 from notifications.models import Channel, Kind, Notification, Status
 from portal.accounts.models import Membership, StaffRole, User
@@ -587,19 +586,6 @@ def test_the_delivery_guard_cancels_a_reminder_whose_due_moment_moved_without_th
 
 
 # --- Point 7: two sweeps at once ----------------------------------------------------------------------------------
-
-
-def run_in_threads(count: int, work) -> list:
-    barrier = threading.Barrier(count, timeout=60)
-
-    def worker(index: int):
-        try:
-            return work(index, barrier)
-        finally:
-            connections.close_all()
-
-    with ThreadPoolExecutor(max_workers=count) as pool:
-        return list(pool.map(worker, range(count)))
 
 
 @pytest.mark.django_db(transaction=True)

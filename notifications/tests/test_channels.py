@@ -258,18 +258,9 @@ def test_an_sms_row_without_a_backend_fails_at_once(settings):
 # --- No personal data in the logs ------------------------------------------------------------------------
 
 
-def _logged(caplog) -> str:
-    texts = []
-    for record in caplog.records:
-        texts.append(record.getMessage())
-        if record.exc_info:
-            texts.append(logging.Formatter().formatException(record.exc_info))
-        texts.extend(filter(None, [record.exc_text, record.stack_info]))
-        texts.extend(str(value) for value in vars(record).values() if isinstance(value, str | int))
-    return "\n".join(texts)
-
-
-def test_no_phone_or_address_is_logged_while_delivering(gateway, settings, caplog, monkeypatch, mailoutbox):
+def test_no_phone_or_address_is_logged_while_delivering(
+    logged_text, gateway, settings, caplog, monkeypatch, mailoutbox
+):
     """SMS to a gateway that answers 503, then 400, then times out, then is not there at all; e-mail refused and
     unreachable: the deliveries are logged, the people are not."""
     caplog.set_level(logging.DEBUG)
@@ -296,13 +287,13 @@ def test_no_phone_or_address_is_logged_while_delivering(gateway, settings, caplo
     monkeypatch.setattr(locmem.EmailBackend, "send_messages", refused)
     deliver_keys([email_row().dedupe_key])
 
-    logged = _logged(caplog)
+    logged = logged_text()
     assert "failed after 3 attempt(s)" in logged and "attempt 1 failed" in logged  # the deliveries were logged …
     for secret in (PHONE, PHONE[1:], "+84" + PHONE[1:], EMAIL):
         assert secret not in logged, secret  # … without the person
 
 
-def test_the_console_backend_masks_the_phone(capsys, settings, caplog):
+def test_the_console_backend_masks_the_phone(logged_text, capsys, settings, caplog):
     caplog.set_level(logging.DEBUG)
     ConsoleBackend().send(outgoing("DVC Phú Thọ: hồ sơ TN-ABCD234567 đã được tiếp nhận."))
     printed = capsys.readouterr().out
@@ -314,7 +305,7 @@ def test_the_console_backend_masks_the_phone(capsys, settings, caplog):
     assert deliver_keys([row.dedupe_key])["sent"] == 1
     printed = capsys.readouterr().out
     assert "SMS to [đã ẩn]: DVC Phú Thọ: hồ sơ" in printed
-    assert "912345678" not in printed and "912345678" not in _logged(caplog)
+    assert "912345678" not in printed and "912345678" not in logged_text()
 
 
 # --- E-mail ----------------------------------------------------------------------------------------------
@@ -425,7 +416,7 @@ def test_the_smtp_backend_sends_through_the_channel(smtp):
     ],
     ids=["recipients-refused", "sender-refused", "data-error"],
 )
-def test_an_smtp_refusal_is_permanent(smtp, error, caplog):
+def test_an_smtp_refusal_is_permanent(logged_text, smtp, error, caplog):
     smtp.error = error
     channel = EmailChannel()
     with pytest.raises(PermanentError, match=type(error).__name__):
@@ -436,7 +427,7 @@ def test_an_smtp_refusal_is_permanent(smtp, error, caplog):
     row.refresh_from_db()
     assert (row.status, row.attempts) == (Status.FAILED, 1)
     assert row.last_error.startswith(f"e-mail refused: {type(error).__name__}")
-    assert EMAIL not in row.last_error and EMAIL not in _logged(caplog)
+    assert EMAIL not in row.last_error and EMAIL not in logged_text()
 
 
 @pytest.mark.parametrize(
