@@ -311,7 +311,7 @@ class Breakdown:
     def __enter__(self):
         from django.db import connection
 
-        from notifications import delivery
+        from notifications import services as delivery
 
         self.connection, self.delivery = connection, delivery
         self.original_commit, self.original_publish = connection._commit, delivery.publish
@@ -344,7 +344,7 @@ class Breakdown:
 def timed_sweep(redis_url: str) -> Sweep:
     from django.conf import settings
 
-    from dossiers.reminders import sweep_deadlines
+    from dossiers.services.reminders import sweep_deadlines
 
     queue = settings.NOTIFY_QUEUE or settings.CELERY_TASK_DEFAULT_QUEUE
     before = queued(redis_url, queue)
@@ -376,8 +376,8 @@ def expected_reminders() -> Counter:
 
     from dossiers import deadlines
     from dossiers.models import Dossier
-    from dossiers.reminders import RUNNING
-    from dossiers.reminders import Sweep as Sweeper
+    from dossiers.services.reminders import RUNNING
+    from dossiers.services.reminders import Sweep as Sweeper
     from dossiers.workflow import State
     from notifications.models import Kind
 
@@ -439,8 +439,8 @@ def baselines() -> tuple[float, float]:
     """
     from django.db import connection, transaction
 
-    from dossiers.reminders import RUNNING
-    from dossiers.reminders import Sweep as Sweeper
+    from dossiers.services.reminders import RUNNING
+    from dossiers.services.reminders import Sweep as Sweeper
 
     horizon = max(Sweeper(now=the_moment(), dry_run=True).horizons.values())
     with connection.cursor() as cursor:

@@ -8,7 +8,7 @@ class DossiersConfig(AppConfig):
 
     def ready(self):
         from dossiers import checks  # noqa: F401 (registers the system checks)
-        from dossiers.reminders import still_due
+        from dossiers.services.reminders import still_due
         from dossiers.slips.attachments import receipt_attachment
         from notifications.models import DUE_KINDS, Kind
         from notifications.registry import register_attachment, register_guard

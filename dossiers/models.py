@@ -132,8 +132,9 @@ class Dossier(TimeStampedModel):
     legacy_code = models.CharField(_("mã hồ sơ hệ thống cũ"), max_length=60, blank=True)
     legacy_unit = models.CharField(_("đơn vị cũ"), max_length=200, blank=True)
 
-    # The deadline watch (dossiers/reminders.py): which reminders were written, for which due moment. A sweep looks
-    # only at dossiers whose marks lag behind their (effective) due moment; a moved due moment makes them lag again.
+    # The deadline watch (dossiers/services/reminders.py): which reminders were written, for which due moment. A
+    # sweep looks only at dossiers whose marks lag behind their (effective) due moment; a moved due moment makes them
+    # lag again.
     remind_due_soon_for = models.DateTimeField(null=True, blank=True, editable=False)
     remind_overdue_for = models.DateTimeField(null=True, blank=True, editable=False)
     remind_escalated_for = models.DateTimeField(null=True, blank=True, editable=False)

@@ -1,7 +1,7 @@
 """Periodic work on dossiers (declared once, in ``CELERY_BEAT_SCHEDULE``). Thin and safe to run twice.
 
 The applicant's notices are not tasks of their own: each step writes them to the outbox in its transaction, and
-``notifications.deliver`` sends them (``dossiers.notices``, ``notifications.delivery``)."""
+``notifications.deliver`` sends them (``dossiers.services.notices``, ``notifications.services``)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,10 @@ logger = logging.getLogger(__name__)
 
 @shared_task(name="dossiers.sweep_deadlines", ignore_result=True, acks_late=True)
 def sweep_deadlines() -> dict:
-    """Every 5 minutes: due soon, overdue, escalation, not transferred, supplement reminders (``dossiers.reminders``).
+    """Every 5 minutes: due soon, overdue, escalation, not transferred, supplement reminders
+    (``dossiers.services.reminders``).
     Two of these at once are safe: batches are claimed with SKIP LOCKED and every reminder's key is unique."""
-    from dossiers.reminders import sweep_deadlines as sweep
+    from dossiers.services.reminders import sweep_deadlines as sweep
 
     report = sweep()
     return {"scanned": report.scanned, "created": dict(report.created), "cancelled": report.cancelled}
@@ -24,8 +25,8 @@ def sweep_deadlines() -> dict:
 
 @shared_task(name="dossiers.daily_digest", ignore_result=True, acks_late=True)
 def daily_digest() -> dict:
-    """07:30 on working days: the digest to unit leaders and the province office (``dossiers.digest``)."""
-    from dossiers.digest import daily_digest as digest
+    """07:30 on working days: the digest to unit leaders and the province office (``dossiers.services.digest``)."""
+    from dossiers.services.digest import daily_digest as digest
 
     return digest()
 

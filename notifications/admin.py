@@ -10,9 +10,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from notifications.delivery import notifications_retry
 from notifications.models import MessageTemplate, Notification, Status
-from notifications.templates import check_syntax, render_texts, sample_context, templates_ensure
+from notifications.services import notifications_retry, templates_restore
+from notifications.templates import check_syntax, render_texts, sample_context
 
 
 @admin.register(Notification)
@@ -79,8 +79,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Dùng lại nội dung dựng sẵn cho các mẫu đã chọn"))
     def restore_built_in(self, request, queryset):
-        count = queryset.update(edited=False)
-        templates_ensure()
+        count = templates_restore(ids=list(queryset.values_list("pk", flat=True)))
         self.message_user(
             request,
             ngettext("%(count)d mẫu dùng lại nội dung dựng sẵn.", "%(count)d mẫu dùng lại nội dung dựng sẵn.", count)

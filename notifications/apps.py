@@ -9,6 +9,6 @@ class NotificationsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from notifications.templates import templates_ensure_after_migrate
+        from notifications.services import templates_ensure_after_migrate
 
         post_migrate.connect(templates_ensure_after_migrate, sender=self)

@@ -1,7 +1,7 @@
 """The notification outbox: one row per message, per recipient, per channel.
 
 A row is written in the same transaction as the change that causes it (a rolled-back action leaves none, a committed
-one always has its row) and delivered by Celery after commit (``notifications.delivery``). Its ``dedupe_key`` is
+one always has its row) and delivered by Celery after commit (``notifications.services``). Its ``dedupe_key`` is
 unique: the same notice — for a reminder, the dossier, the kind, the due moment it refers to, the recipient and the
 channel — can never be written twice, whoever tries. In-app rows are delivered by being written (status ``sent``);
 the person reads them through ``/api/me/notifications/``.

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from datetime import datetime
 
-from notifications.models import Channel, Notification, Status
+from django.db.models import Case, IntegerField, Min, QuerySet, Value, When
+
+from notifications.models import Channel, MessageTemplate, Notification, Status
 
 
 def inbox_of(user) -> QuerySet[Notification]:
@@ -17,3 +19,23 @@ def inbox_of(user) -> QuerySet[Notification]:
         .annotate(unread=Case(When(read_at__isnull=True, then=Value(1)), default=Value(0), output_field=IntegerField()))
         .order_by("-unread", "-created_at", "-id")
     )
+
+
+def oldest_pending() -> datetime | None:
+    """When the oldest pending row was due to be tried (``/readyz``)."""
+    return Notification.objects.filter(status=Status.PENDING).aggregate(oldest=Min("next_attempt_at"))["oldest"]
+
+
+def templates_of(keys) -> dict[tuple[str, str, str], tuple[str, str]]:
+    """The admin's (subject, body) of each (kind, channel, language) of ``keys`` that has a row, in one query (a
+    list renders its page with it instead of a query per row)."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    rows = MessageTemplate.objects.filter(
+        edited=True,
+        kind__in={key[0] for key in keys},
+        channel__in={key[1] for key in keys},
+        language__in={key[2] for key in keys},
+    ).values_list("kind", "channel", "language", "subject", "body")
+    return {(kind, channel, language): (subject, body) for kind, channel, language, subject, body in rows}

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from notifications.models import Channel, Kind
+from notifications.selectors import templates_of
 
 logger = logging.getLogger(__name__)
 
@@ -287,17 +288,6 @@ def default_text(kind: str, channel: str, language: str) -> tuple[str, str]:
         return _(subject), _(body)
 
 
-def _template_texts(kind: str, channel: str, language: str) -> tuple[str, str]:
-    from notifications.models import MessageTemplate
-
-    row = (
-        MessageTemplate.objects.filter(kind=kind, channel=channel, language=language, edited=True)
-        .values_list("subject", "body")
-        .first()
-    )
-    return tuple(row) if row else default_text(kind, channel, language)
-
-
 def _moments(value, key: str | None = None):
     if isinstance(value, dict):
         return {k: _moments(v, k) for k, v in value.items()}
@@ -318,30 +308,12 @@ def render_texts(subject: str, body: str, context: dict, *, language: str) -> tu
     return " ".join(rendered_subject.split())[:300], rendered_body.strip()
 
 
-def templates_of(keys) -> dict[tuple[str, str, str], tuple[str, str]]:
-    """The admin's (subject, body) of each (kind, channel, language) of ``keys`` that has a row, in one query (a
-    list renders its page with it instead of a query per row)."""
-    from notifications.models import MessageTemplate
-
-    keys = set(keys)
-    if not keys:
-        return {}
-    rows = MessageTemplate.objects.filter(
-        edited=True,
-        kind__in={key[0] for key in keys},
-        channel__in={key[1] for key in keys},
-        language__in={key[2] for key in keys},
-    ).values_list("kind", "channel", "language", "subject", "body")
-    return {(kind, channel, language): (subject, body) for kind, channel, language, subject, body in rows}
-
-
 def render(kind: str, channel: str, language: str, context: dict, *, templates=None) -> tuple[str, str]:
     """The (subject, body) of a notice: the admin's template when there is one, else the built-in text.
     ``templates``: the admin's texts read beforehand (:func:`templates_of`), instead of a query."""
     if templates is None:
-        subject, body = _template_texts(kind, channel, language)
-    else:
-        subject, body = templates.get((kind, channel, language)) or default_text(kind, channel, language)
+        templates = templates_of([(kind, channel, language)])
+    subject, body = templates.get((kind, channel, language)) or default_text(kind, channel, language)
     try:
         return render_texts(subject, body, context, language=language)
     except Exception as exc:  # an edited template that does not compile or render: the built-in text, never nothing
@@ -354,42 +326,3 @@ def render(kind: str, channel: str, language: str, context: dict, *, templates=N
         )
         subject, body = default_text(kind, channel, language)
         return render_texts(subject, body, context, language=language)
-
-
-def templates_ensure(*, languages=None) -> int:
-    """Show the built-in texts in the admin as rows, ready to edit: missing rows are written, and rows nobody has
-    edited are brought up to date with this version's texts and translations; an edited row is never touched.
-    Returns how many rows were written or refreshed."""
-    from django.conf import settings
-
-    from notifications.models import MessageTemplate
-
-    existing = {(row.kind, row.channel, row.language): row for row in MessageTemplate.objects.filter(edited=False)}
-    edited = set(MessageTemplate.objects.filter(edited=True).values_list("kind", "channel", "language"))
-    new, stale = [], []
-    for code, _label in settings.LANGUAGES if languages is None else [(lang, lang) for lang in languages]:
-        for kind in DEFAULTS:
-            channels = [Channel.EMAIL, Channel.INAPP] + ([Channel.SMS] if kind in SMS_DEFAULTS else [])
-            for channel in channels:
-                key = (kind, channel, code)
-                if key in edited:
-                    continue
-                subject, body = default_text(kind, channel, code)
-                row = existing.get(key)
-                if row is None:
-                    new.append(MessageTemplate(kind=kind, channel=channel, language=code, subject=subject, body=body))
-                elif (row.subject, row.body) != (subject, body):
-                    row.subject, row.body = subject, body
-                    stale.append(row)
-    MessageTemplate.objects.bulk_create(new, ignore_conflicts=True)
-    MessageTemplate.objects.bulk_update(stale, ["subject", "body"])
-    return len(new) + len(stale)
-
-
-def templates_ensure_after_migrate(**kwargs) -> None:
-    """post_migrate: the admin finds every template ready to edit."""
-    from django.db import DEFAULT_DB_ALIAS
-
-    if kwargs.get("using", DEFAULT_DB_ALIAS) != DEFAULT_DB_ALIAS:
-        return
-    templates_ensure()

@@ -112,7 +112,7 @@ def _beat() -> dict:
 def _outbox() -> dict:
     from django.utils import timezone
 
-    from notifications.delivery import oldest_pending
+    from notifications.selectors import oldest_pending
 
     oldest = oldest_pending()
     return {

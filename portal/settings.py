@@ -242,7 +242,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.heartbeat",
         "schedule": 60.0,
     },
-    # the deadline watch: due soon, overdue, escalation, not transferred, supplement reminders (dossiers/reminders.py)
+    # the deadline watch: due soon, overdue, escalation, not transferred, supplement reminders
+    # (dossiers/services/reminders.py)
     "dossiers-deadline-sweep": {
         "task": "dossiers.sweep_deadlines",
         "schedule": float(env.int("SWEEP_INTERVAL_SECONDS", default=300)),
@@ -281,7 +282,7 @@ EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Cổng dịch vụ công Phú Thọ <no-reply@localhost>")
 
-# --- Notifications and reminders (notifications/, dossiers/reminders.py) ---------------------------------
+# --- Notifications and reminders (notifications/, dossiers/services/reminders.py) ---------------------------------
 
 # Message-ID domain of the e-mails (each message's id is derived from its outbox row: a re-send has the same id)
 EMAIL_MESSAGE_ID_DOMAIN = env.str("EMAIL_MESSAGE_ID_DOMAIN", default="dichvucong.phutho.local")

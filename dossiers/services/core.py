@@ -23,9 +23,10 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from dossiers import deadlines, notices, reminders
+from dossiers import deadlines
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier
 from dossiers.selectors import DETAIL_RELATED, Access, access_for, can_see, detail_related_from_reference, roles_on
+from dossiers.services import notices, reminders
 from dossiers.services.validation import LIMITS, clean_text
 from dossiers.workflow import TRANSITIONS, Action, Role, State, target_state
 from portal.common.errors import Forbidden, InvalidInput, InvalidTransition, OutOfScope, StaleVersion
@@ -121,7 +122,7 @@ def record(
 
 def notify_step(dossier: Dossier, action: Action, event: AuditEvent, *, actor) -> None:
     """The one place where a step schedules its side effects: the applicant's notices, written to the outbox in the
-    step's transaction and delivered after commit (``dossiers.notices``)."""
+    step's transaction and delivered after commit (``dossiers.services.notices``)."""
     notices.notices_for_step(dossier, action, event, actor=actor)
 
 
@@ -166,7 +167,7 @@ def begin(
 
     The step happens ``at`` (default: now) and tells the applicant unless ``notify`` is false."""
     access = access_for(actor)
-    # the filer's language rides along (the applicant's notices are written in it: ``dossiers.notices``)
+    # the filer's language rides along (the applicant's notices are written in it: ``dossiers.services.notices``)
     locked = (
         Dossier.objects.select_for_update(of=("self",))
         .annotate(filer_language=F("filed_by__language"))

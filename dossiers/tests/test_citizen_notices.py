@@ -13,8 +13,8 @@ import pytest
 from django.utils import timezone
 
 from dossiers.tests.factories import APPLICANT, UserFactory, file_online
-from notifications.delivery import NewNotification, deliver_keys, notifications_write
 from notifications.models import Channel, Kind, Notification, Status
+from notifications.services import NewNotification, deliver_keys, notifications_write
 from notifications.tests.sms_gateway import closed_port, gateway_settings, serve
 
 pytestmark = pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The daily digest (``dossiers.digest.daily_digest``): to each unit leader, their unit's overdue and due-today
+"""The daily digest (``dossiers.services.digest.daily_digest``): to each unit leader, their unit's overdue and due-today
 dossiers; to the province office, the overdue counts by commune and by department and the ten longest overdue.
 
 The procedure of the ``world`` fixture (1.001193) takes 3 working days = 24 working hours; sessions 07:00–11:30 and
@@ -17,7 +17,7 @@ from django.test import Client
 
 from communes.models import Commune, ProcessingUnit
 from dossiers import services
-from dossiers.digest import daily_digest
+from dossiers.services.digest import daily_digest
 from dossiers.tests.factories import APPLICANT, procedure_version, staff
 from notifications.models import Channel, Kind, Notification
 from portal.accounts.models import StaffRole

@@ -1,4 +1,4 @@
-"""The deadline sweep (``dossiers.reminders``) on PostgreSQL: who is reminded of what, and exactly when.
+"""The deadline sweep (``dossiers.services.reminders``) on PostgreSQL: who is reminded of what, and exactly when.
 
 The procedure of the ``world`` fixture (1.001193) takes 3 working days = 24 working hours; sessions 07:00–11:30
 (4.5 h) and 13:30–17:00 (3.5 h). Every moment below is counted by hand in a comment. Thresholds are the defaults
@@ -24,13 +24,14 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from communes.models import ProcessingUnit
-from dossiers import reminders, services
+from dossiers import services
 from dossiers.models import Dossier
-from dossiers.reminders import sweep_deadlines
+from dossiers.services import reminders
+from dossiers.services.reminders import sweep_deadlines
 from dossiers.tests.factories import APPLICANT, file_online, procedure_version, staff
 from dossiers.tests.threads import run_in_threads
-from notifications.delivery import deliver_keys
 from notifications.models import Channel, Kind, Notification, Status
+from notifications.services import deliver_keys
 from portal.accounts.models import Membership, StaffRole, User
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -591,7 +592,7 @@ def test_the_delivery_guard_cancels_a_reminder_whose_due_moment_moved_without_th
 @pytest.mark.django_db(transaction=True)
 def test_two_sweeps_at_the_same_moment_write_every_reminder_exactly_once(transactional_world, monkeypatch):
     world = transactional_world
-    monkeypatch.setattr("notifications.delivery.publish", lambda keys: 0)  # rows stay as written: counted, not sent
+    monkeypatch.setattr("notifications.services.publish", lambda keys: 0)  # rows stay as written: counted, not sent
     give_email(world.handler, "xuly@phutho.gov.vn")
     give_email(world.province, "vanphong@phutho.gov.vn")
     # 30 in processing, received Mon 2/3 from 09:00 a minute apart → due Thu 5/3 from 09:00 a minute apart;
@@ -752,7 +753,7 @@ def test_lateness_agrees_with_the_calendar_over_random_moments():
     """``Lateness`` (the sweep's shortcut for long delays) equals ``working_time_between`` exactly."""
     import random
 
-    from dossiers.reminders import Lateness
+    from dossiers.services.reminders import Lateness
     from procedures.worktime import WorkingCalendar
 
     calendar = WorkingCalendar()

@@ -162,7 +162,7 @@ def _life(world, *, notify: bool | None) -> Dossier:
     return dossier
 
 
-#: The actions of ``_life`` the applicant is told of (``dossiers.notices.CITIZEN_NOTICES``).
+#: The actions of ``_life`` the applicant is told of (``dossiers.services.notices.CITIZEN_NOTICES``).
 TOLD = ["file", "receive", "request_supplement", "request_payment", "decide"]
 
 

@@ -23,8 +23,8 @@ from django.test import TestCase
 from communes.models import ServiceCentre
 from dossiers import services
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier, IdempotencyKey, Pause
-from dossiers.notices import CITIZEN_NOTICES
 from dossiers.services import Forbidden, InvalidTransition, StaleVersion
+from dossiers.services.notices import CITIZEN_NOTICES
 from dossiers.tests.factories import APPLICANT, UserFactory, required_documents, staff
 from dossiers.tests.states import SETUPS, action_kwargs, walk
 from dossiers.workflow import NATIONAL_STATUS, TRANSITIONS, Action, Role, State, can, target_state

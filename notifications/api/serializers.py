@@ -5,7 +5,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from notifications.models import Kind, Notification
-from notifications.templates import render, templates_of
+from notifications.selectors import templates_of
+from notifications.templates import render
 
 
 class NotificationListSerializer(serializers.ListSerializer):

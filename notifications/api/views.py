@@ -4,7 +4,6 @@ mark all read. Nobody reaches another person's notices: the queryset is the call
 from __future__ import annotations
 
 import django_filters
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, viewsets
@@ -12,8 +11,9 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from notifications.api.serializers import NotificationSerializer, ReadAllSerializer
-from notifications.models import Channel, Kind, Notification, Status
+from notifications.models import Kind, Notification
 from notifications.selectors import inbox_of
+from notifications.services import notification_mark_read, notifications_mark_all_read
 
 
 class NotificationFilter(django_filters.FilterSet):
@@ -39,18 +39,12 @@ class MyNotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     @extend_schema(request=None, responses=NotificationSerializer, summary="Đánh dấu đã đọc")
     @action(detail=True, methods=["post"], url_path="read")
     def read(self, request, pk=None):
-        notification = self.get_object()
-        if notification.read_at is None:
-            notification.read_at = timezone.now()
-            notification.save(update_fields=["read_at"])
+        notification = notification_mark_read(notification=self.get_object())
         notification.unread = 0
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(request=None, responses=ReadAllSerializer, summary="Đánh dấu tất cả đã đọc")
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request):
-        unread = Notification.objects.filter(
-            recipient_id=request.user.pk, channel=Channel.INAPP, status=Status.SENT, read_at__isnull=True
-        )
-        marked = unread.update(read_at=timezone.now())
+        marked = notifications_mark_all_read(user=request.user)
         return Response({"marked": marked})

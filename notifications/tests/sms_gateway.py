@@ -19,13 +19,15 @@ TOKEN = "test-token-3f9c"
 @dataclass
 class Gateway:
     """What the gateway received (``requests``: path, headers, body), and how it answers: ``answers`` (statuses, in
-    turn), then ``status``, after ``delay`` seconds."""
+    turn), then ``status``, after ``delay`` seconds — or once ``hold`` is set."""
 
     url: str = ""
     status: int = 200
     answers: list[int] = field(default_factory=list)
     delay: float = 0.0
     requests: list[dict] = field(default_factory=list)
+    #: when set, each answer waits for this event (at most 10 s): a test holds the answer back until it says so
+    hold: threading.Event | None = None
 
     def answer(self) -> int:
         return self.answers.pop(0) if self.answers else self.status
@@ -39,6 +41,8 @@ def _handler(gateway: Gateway):
             status = gateway.answer()
             if gateway.delay:
                 time.sleep(gateway.delay)
+            if gateway.hold is not None:
+                gateway.hold.wait(timeout=10)
             reply = json.dumps({"id": len(gateway.requests), "status": status}).encode()
             try:
                 self.send_response(status)

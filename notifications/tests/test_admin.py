@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from notifications.channels.email import message_id
 from notifications.models import Channel, Kind, MessageTemplate, Notification, Status
-from notifications.templates import sample_context, templates_ensure
+from notifications.services import templates_ensure
+from notifications.templates import sample_context
 from portal.accounts.models import User
 
 pytestmark = pytest.mark.django_db

@@ -11,6 +11,8 @@ from django.template import TemplateSyntaxError
 from django.utils.dateparse import parse_datetime
 
 from notifications.models import Channel, Kind, MessageTemplate
+from notifications.selectors import templates_of
+from notifications.services import templates_ensure
 from notifications.templates import (
     DEFAULTS,
     MOMENT_KEYS,
@@ -19,8 +21,6 @@ from notifications.templates import (
     default_text,
     render,
     sample_context,
-    templates_ensure,
-    templates_of,
 )
 
 pytestmark = pytest.mark.django_db

@@ -1,7 +1,7 @@
 """``notifications_write`` of a large batch (``COPY``, PostgreSQL) writes exactly what the ORM path writes.
 
 The deadline sweep writes thousands of rows per batch through ``COPY`` into a scratch table and one ``INSERT … SELECT
-… ON CONFLICT DO NOTHING`` (``notifications.delivery._copy_rows``); a step's few notices go through ``bulk_create``.
+… ON CONFLICT DO NOTHING`` (``notifications.services._copy_rows``); a step's few notices go through ``bulk_create``.
 Here the same items go through both, and every column of every row is compared — with the values ``COPY``'s text
 format must escape (tab, line breaks, backslash), ``None``, Unicode, naive and aware moments — as are the ids' order,
 a key written twice in one batch, a key already in the outbox, and the keys returned for delivery.
@@ -17,9 +17,9 @@ import time_machine
 from django.db import connection, transaction
 from django.forms.models import model_to_dict
 
-from notifications import delivery
-from notifications.delivery import NewNotification, notifications_write
+from notifications import services as delivery
 from notifications.models import Channel, Kind, Notification, Status
+from notifications.services import NewNotification, notifications_write
 from portal.accounts.models import User
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

@@ -14,7 +14,7 @@ PASSWORD = "matkhau-an-toan-123"  # the factory's
 @pytest.fixture
 def superuser(transactional_db):
     from dossiers.tests.factories import UserFactory
-    from notifications.templates import templates_ensure
+    from notifications.services import templates_ensure
 
     templates_ensure()
     return UserFactory(username=f"quantri-{uuid.uuid4().hex[:6]}", is_staff=True, is_superuser=True, id_number=None)

@@ -49,7 +49,7 @@ WRITTEN = [
     "remind_supplement_for",
 ]  # fmt: skip
 NULL = r"\N"  # COPY text format; every generated value is a string without tab, newline or backslash
-#: The deadline watch's marks (``dossiers.reminders``): none yet — the first sweep reads every dossier
+#: The deadline watch's marks (``dossiers.services.reminders``): none yet — the first sweep reads every dossier
 NO_REMINDERS = "\t".join([NULL] * 5)
 BULK_PAYLOAD = json.dumps({"bulk": True})
 PAUSE_REASON = "Thiếu giấy tờ theo quy định"

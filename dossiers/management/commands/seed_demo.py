@@ -19,7 +19,7 @@ from tqdm import tqdm
 
 from dossiers.demo.people import PASSWORD, login_lines
 from dossiers.demo.seed import DEFAULT_COUNT, DEFAULT_SEED, demo_seed
-from dossiers.reminders import sweep_deadlines
+from dossiers.services.reminders import sweep_deadlines
 
 
 class Command(BaseCommand):

@@ -8,8 +8,8 @@ from django.utils import timezone, translation
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from dossiers.digest import daily_digest
-from dossiers.reminders import sweep_deadlines
+from dossiers.services.digest import daily_digest
+from dossiers.services.reminders import sweep_deadlines
 from notifications.models import Kind
 
 

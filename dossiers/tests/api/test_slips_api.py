@@ -301,7 +301,7 @@ def _email_keys(dossier, *, kind: str) -> list[str]:
 
 
 def test_the_notification_is_safe_to_run_twice(world, django_capture_on_commit_callbacks, mailoutbox):
-    from notifications.delivery import deliver_keys
+    from notifications.services import deliver_keys
     from notifications.tasks import deliver
 
     dossier = slip_cases.filed(world)
@@ -320,8 +320,8 @@ def test_a_failed_send_is_sent_by_the_retry(world, django_capture_on_commit_call
     with the receipt attached."""
     from django.core.mail import EmailMessage
 
-    from notifications.delivery import deliver_keys
     from notifications.models import Notification, Status
+    from notifications.services import deliver_keys
 
     dossier = slip_cases.filed(world)
     mailoutbox.clear()

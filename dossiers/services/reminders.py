@@ -25,7 +25,9 @@ twice.
 
 from __future__ import annotations
 
+import functools
 import logging
+import operator
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -39,10 +41,10 @@ from django.utils import timezone
 
 from dossiers import deadlines
 from dossiers.models import AuditEvent, Dossier, Pause
-from dossiers.notices import base_context, citizen_rows_for_batch
+from dossiers.services.notices import NO_OFFICIAL, base_context, citizen_rows_for_batch, officials_of
 from dossiers.workflow import CLOCK_RUNNING_STATES, FINISHED_STATES, Action, State
-from notifications.delivery import NewNotification, notifications_cancel, notifications_write
 from notifications.models import DUE_KINDS, Channel, Kind, Notification
+from notifications.services import NewNotification, notifications_cancel, notifications_write
 from portal.accounts.models import Membership, StaffRole
 from procedures.calendar import working_calendar
 
@@ -404,9 +406,11 @@ class Sweep:
         )
 
     def _cancel_moved(self, dossiers: list[Dossier]) -> None:
-        for dossier in dossiers:
-            stale = Notification.objects.filter(dossier_id=dossier.pk, kind__in=DUE_KINDS).exclude(due_ref=dossier.eff)
-            self.report.cancelled += notifications_cancel(stale)
+        """The reminders of the dossiers whose due moment moved, for any other moment than the new one: one UPDATE."""
+        if not dossiers:
+            return
+        stale = functools.reduce(operator.or_, (stale_due_reminders(d.pk, d.eff) for d in dossiers))
+        self.report.cancelled += notifications_cancel(Notification.objects.filter(stale))
 
     # --- received, not transferred ---
 
@@ -473,9 +477,7 @@ class Sweep:
             .values_list("dossier_id", "actor_id")
         ):
             requesters[dossier_id] = actor_id
-        from dossiers.notices import official_of
-
-        officials = {actor_id: official_of(actor_id) for actor_id in set(requesters.values())}
+        officials = officials_of(requesters.values())
         contexts = {}
         for dossier in dossiers:
             pause = pauses.get(dossier.pk)
@@ -484,7 +486,7 @@ class Sweep:
                 components=pause.missing_components if pause else [],
                 reason=pause.reason if pause else "",
                 requested=dossier.paused_at.isoformat(),
-                **officials.get(requesters.get(dossier.pk), official_of(None)),
+                **officials.get(requesters.get(dossier.pk), NO_OFFICIAL),
             )
             contexts[dossier.pk] = context
         for dossier, rows in citizen_rows_for_batch(
@@ -547,14 +549,20 @@ def after_step(dossier: Dossier, action: Action) -> int:
     ):
         return 0
     state = State(dossier.state)
-    stale = Q(kind__in=DUE_KINDS)
-    if state in CLOCK_RUNNING_STATES and effective_due(dossier) is not None:
-        stale &= ~Q(due_ref=effective_due(dossier))
+    running = state in CLOCK_RUNNING_STATES and dossier.paused_at is None
+    stale = stale_due_reminders(dossier.pk, effective_due(dossier) if running else None)
     if state != State.RECEIVED:
         stale |= Q(kind=Kind.NOT_TRANSFERRED)
     if state != State.SUPPLEMENT_REQUESTED or state in FINISHED_STATES:
         stale |= Q(kind=Kind.SUPPLEMENT_REMINDER)
     return notifications_cancel(Notification.objects.filter(dossier_id=dossier.pk).filter(stale))
+
+
+def stale_due_reminders(dossier_id: int, due: datetime | None) -> Q:
+    """The due-soon, overdue and escalation reminders of a dossier that are no longer true: those for another due
+    moment than ``due`` — all of them when its clock does not run (``due`` is ``None``)."""
+    stale = Q(dossier_id=dossier_id, kind__in=DUE_KINDS)
+    return stale & ~Q(due_ref=due) if due is not None else stale
 
 
 # --- Delivery guards (registered in DossiersConfig.ready) --------------------------------------------------------

@@ -10,14 +10,15 @@ from datetime import datetime
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from communes.models import ProcessingUnit, ProcessingUnitKind
 from dossiers.models import Dossier
-from dossiers.reminders import EFFECTIVE_DUE, RUNNING, Staff, staff_rows
-from notifications.delivery import notifications_write
+from dossiers.services.reminders import EFFECTIVE_DUE, RUNNING, Staff, staff_rows
 from notifications.models import Kind
+from notifications.services import notifications_write
 from procedures.calendar import working_calendar
 
 #: Dossiers listed by name in a leader's digest (the rest are counted).
@@ -61,15 +62,18 @@ def daily_digest(*, now: datetime | None = None) -> dict[str, int]:
     for unit_id, overdue, today in per_unit:
         counts[unit_id] = {"overdue": overdue, "today": today}
     names = dict(ProcessingUnit.objects.filter(pk__in=units).values_list("pk", "name"))
+    # the first UNIT_ITEMS of every unit, soonest due first, in one query
+    ranked = watched.annotate(
+        rank=Window(RowNumber(), partition_by=[F("processing_unit_id")], order_by=[F("eff").asc(), F("pk").asc()])
+    ).filter(rank__lte=UNIT_ITEMS)
+    listed_by_unit = defaultdict(list)
+    for dossier in ranked.select_related("procedure_version", "processing_unit", "handler").order_by("eff", "pk"):
+        listed_by_unit[dossier.processing_unit_id].append(dossier)
     for unit_id in units:
         total = counts[unit_id]["overdue"] + counts[unit_id]["today"]
         if not total:
             continue  # nothing to say to this unit today
-        listed = list(
-            watched.filter(processing_unit_id=unit_id)
-            .select_related("procedure_version", "processing_unit", "handler")
-            .order_by("eff", "pk")[:UNIT_ITEMS]
-        )
+        listed = listed_by_unit[unit_id]
         context = {
             "day": day,
             "unit": names.get(unit_id, ""),

@@ -27,14 +27,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Min
 from django.utils import timezone
 
 from notifications.channels import Outgoing, PermanentError, TransientError, sms_backend
 from notifications.channels.email import EmailChannel
-from notifications.models import Channel, Notification, Status
+from notifications.models import Channel, MessageTemplate, Notification, Status
 from notifications.registry import ATTACHMENTS, GUARDS
-from notifications.templates import render
+from notifications.templates import DEFAULTS, SMS_DEFAULTS, default_text, render
 
 logger = logging.getLogger(__name__)
 
@@ -66,10 +65,15 @@ def notifications_write(items: list[NewNotification], *, at: datetime | None = N
     created = at or now
     if len(items) >= COPY_FROM and connection.vendor == "postgresql":
         _copy_rows(items, created=created, now=now)
-        keys = [item.dedupe_key for item in items if item.channel != Channel.INAPP]
-        if publish and keys:
-            publish_after_commit(keys)
-        return keys
+    else:
+        _create_rows(items, created=created, now=now)
+    keys = [item.dedupe_key for item in items if item.channel != Channel.INAPP]
+    if publish and keys:
+        publish_after_commit(keys)
+    return keys
+
+
+def _create_rows(items: list[NewNotification], *, created: datetime, now: datetime) -> None:
     rows = [
         Notification(
             kind=item.kind,
@@ -90,10 +94,6 @@ def notifications_write(items: list[NewNotification], *, at: datetime | None = N
         for item in items
     ]
     Notification.objects.bulk_create(rows, ignore_conflicts=True, batch_size=2000)
-    keys = [row.dedupe_key for row in rows if row.channel != Channel.INAPP]
-    if publish and keys:
-        publish_after_commit(keys)
-    return keys
 
 
 #: The columns :func:`_copy_rows` writes: every column but ``id``, as ``bulk_create`` does.
@@ -157,7 +157,7 @@ def _copy_rows(items: list[NewNotification], *, created: datetime, now: datetime
     table = Notification._meta.db_table
     written = {f.column for f in Notification._meta.concrete_fields} - {Notification._meta.pk.column}
     if written != set(_COPY_COLUMNS):
-        raise RuntimeError(f"notifications.delivery._COPY_COLUMNS is out of date: {written ^ set(_COPY_COLUMNS)}")
+        raise RuntimeError(f"notifications.services._COPY_COLUMNS is out of date: {written ^ set(_COPY_COLUMNS)}")
     created_text, now_text = _copy_moment(created), _copy_moment(now)
     inapp_tail = f"\t{created_text}\t{now_text}\t0\t\t{created_text}\t{_COPY_NULL}\t\n"
     other_tail = f"\t{created_text}\t{now_text}\t0\t\t{_COPY_NULL}\t{_COPY_NULL}\t\n"
@@ -415,11 +415,6 @@ def notifications_retry(*, ids: list[int]) -> int:
     return len(rows)
 
 
-def oldest_pending() -> datetime | None:
-    """When the oldest pending row was due to be tried (``/readyz``)."""
-    return Notification.objects.filter(status=Status.PENDING).aggregate(oldest=Min("next_attempt_at"))["oldest"]
-
-
 def notifications_cancel(queryset) -> int:
     """Cancel what has not gone out: pending rows, and in-app rows not read yet (they are no longer true)."""
     from django.db.models import Q
@@ -427,3 +422,64 @@ def notifications_cancel(queryset) -> int:
     return queryset.filter(
         Q(status=Status.PENDING) | Q(channel=Channel.INAPP, status=Status.SENT, read_at__isnull=True)
     ).update(status=Status.CANCELLED)
+
+
+def notification_mark_read(*, notification: Notification) -> Notification:
+    """The person has read one of their in-app notices (again: nothing changes)."""
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+def notifications_mark_all_read(*, user) -> int:
+    """Every unread in-app notice of ``user`` is read now; returns how many."""
+    unread = Notification.objects.filter(
+        recipient_id=user.pk, channel=Channel.INAPP, status=Status.SENT, read_at__isnull=True
+    )
+    return unread.update(read_at=timezone.now())
+
+
+# --- Message templates: the rows the admin edits ----------------------------------------------------------------
+
+
+def templates_ensure(*, languages=None) -> int:
+    """Show the built-in texts in the admin as rows, ready to edit: missing rows are written, and rows nobody has
+    edited are brought up to date with this version's texts and translations; an edited row is never touched.
+    Returns how many rows were written or refreshed."""
+    existing = {(row.kind, row.channel, row.language): row for row in MessageTemplate.objects.filter(edited=False)}
+    edited = set(MessageTemplate.objects.filter(edited=True).values_list("kind", "channel", "language"))
+    new, stale = [], []
+    for code, _label in settings.LANGUAGES if languages is None else [(lang, lang) for lang in languages]:
+        for kind in DEFAULTS:
+            channels = [Channel.EMAIL, Channel.INAPP] + ([Channel.SMS] if kind in SMS_DEFAULTS else [])
+            for channel in channels:
+                key = (kind, channel, code)
+                if key in edited:
+                    continue
+                subject, body = default_text(kind, channel, code)
+                row = existing.get(key)
+                if row is None:
+                    new.append(MessageTemplate(kind=kind, channel=channel, language=code, subject=subject, body=body))
+                elif (row.subject, row.body) != (subject, body):
+                    row.subject, row.body = subject, body
+                    stale.append(row)
+    MessageTemplate.objects.bulk_create(new, ignore_conflicts=True)
+    MessageTemplate.objects.bulk_update(stale, ["subject", "body"])
+    return len(new) + len(stale)
+
+
+def templates_ensure_after_migrate(**kwargs) -> None:
+    """post_migrate: the admin finds every template ready to edit."""
+    from django.db import DEFAULT_DB_ALIAS
+
+    if kwargs.get("using", DEFAULT_DB_ALIAS) != DEFAULT_DB_ALIAS:
+        return
+    templates_ensure()
+
+
+def templates_restore(*, ids) -> int:
+    """The admin's "use the built-in text again": the rows lose their edits and show this release's text."""
+    count = MessageTemplate.objects.filter(pk__in=ids).update(edited=False)
+    templates_ensure()
+    return count

@@ -12,10 +12,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from dossiers.models import AuditEvent, Dossier
+from dossiers.slips.context import lookup_url
 from dossiers.workflow import Action
 from notifications.channels import sms_enabled
-from notifications.delivery import NewNotification, notifications_write
 from notifications.models import Channel, Kind
+from notifications.services import NewNotification, notifications_write
 
 #: The steps the applicant is told of, and the kind of notice each one sends.
 CITIZEN_NOTICES: dict[Action, str] = {
@@ -33,13 +34,6 @@ CITIZEN_NOTICES: dict[Action, str] = {
 }
 #: Notices whose e-mail carries the receipt and appointment (form 01) as a PDF.
 WITH_RECEIPT = frozenset({Kind.RECEIVED})
-
-
-def lookup_url(dossier: Dossier) -> str:
-    from urllib.parse import urlencode
-
-    query = urlencode({"code": dossier.code or dossier.reference})
-    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/tra-cuu/?{query}"
 
 
 def vnd(amount: int | None) -> str:
@@ -65,29 +59,41 @@ def base_context(dossier: Dossier) -> dict:
     }
 
 
-def official_of(user_id: int | None) -> dict:
-    """The official to contact: the staff member who asked, their unit and its phone."""
+NO_OFFICIAL = {"official": "", "official_unit": "", "official_phone": ""}
+
+
+def officials_of(user_ids) -> dict[int, dict]:
+    """user id → the official to contact: the staff member, their unit (their first active role's) and the centre's
+    phone. Two queries for any number of officials."""
     from portal.accounts.models import Membership
 
-    empty = {"official": "", "official_unit": "", "official_phone": ""}
-    if not user_id:
-        return empty
-    membership = (
-        Membership.objects.filter(user_id=user_id, is_active=True)
+    wanted = {pk for pk in user_ids if pk}
+    if not wanted:
+        return {}
+    found = {}
+    memberships = (
+        Membership.objects.filter(user_id__in=wanted, is_active=True)
         .select_related("user", "centre", "processing_unit")
-        .order_by("id")
-        .first()
+        .order_by("user_id", "id")
     )
-    if membership is None:
-        user = get_user_model().objects.filter(pk=user_id).first()
-        return {**empty, "official": str(user) if user else ""}
-    centre = membership.centre
-    unit = membership.processing_unit or centre
-    return {
-        "official": str(membership.user),
-        "official_unit": unit.name if unit else "",
-        "official_phone": centre.phone if centre is not None else "",
-    }
+    for membership in memberships:
+        if membership.user_id in found:
+            continue
+        centre = membership.centre
+        unit = membership.processing_unit or centre
+        found[membership.user_id] = {
+            "official": str(membership.user),
+            "official_unit": unit.name if unit else "",
+            "official_phone": centre.phone if centre is not None else "",
+        }
+    for user in get_user_model().objects.filter(pk__in=wanted - found.keys()):
+        found[user.pk] = {**NO_OFFICIAL, "official": str(user)}
+    return found
+
+
+def official_of(user_id: int | None) -> dict:
+    """The official to contact about one step (see :func:`officials_of`)."""
+    return officials_of([user_id]).get(user_id, NO_OFFICIAL) if user_id else NO_OFFICIAL
 
 
 def step_context(dossier: Dossier, kind: str, event: AuditEvent, actor) -> dict:
