@@ -213,3 +213,25 @@ def test_the_beat_schedule_has_the_digest_at_07_30_and_the_sweep_every_five_minu
     assert sweep["task"] == "dossiers.sweep_deadlines" and sweep["schedule"] == 300.0
     app.loader.import_default_modules()
     assert {"dossiers.daily_digest", "dossiers.sweep_deadlines"} <= set(app.tasks)
+
+
+def test_the_digest_reads_the_same_number_of_queries_however_many_units_have_something(
+    world, late_province, django_assert_max_num_queries
+):
+    """One window query lists every unit's first dossiers: a unit more with leaders and overdue dossiers adds rows to
+    write, not queries to run."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        daily_digest(now=MORNING)
+    units_before = Notification.objects.filter(kind=Kind.DIGEST_UNIT).values("context__unit").distinct().count()
+    Notification.objects.filter(kind__in=DIGESTS).delete()
+    # leaders for the other units that have overdue dossiers in this fixture
+    for unit in ProcessingUnit.objects.filter(dossiers__isnull=False).exclude(pk=world.unit.pk).distinct():
+        staff(StaffRole.LEADER, unit=unit, username=f"lanh-dao-{unit.pk}")
+    with CaptureQueriesContext(connection) as many:
+        daily_digest(now=MORNING)
+    units_after = Notification.objects.filter(kind=Kind.DIGEST_UNIT).values("context__unit").distinct().count()
+    assert units_after > units_before
+    assert len(many.captured_queries) == len(few.captured_queries)
