@@ -32,6 +32,9 @@ class MyNotificationViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def get_queryset(self):
         return inbox_of(self.request.user)
 
+    def get_view_name(self):
+        return _("Thông báo của tôi")
+
     @extend_schema(summary="Thông báo của tôi (chưa đọc trước)")
     def list(self, request, *args, **kwargs):
         return super().list(request, *args, **kwargs)
