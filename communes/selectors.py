@@ -87,6 +87,17 @@ def processing_unit_by_key(key: str) -> ProcessingUnit | None:
     return reference.get(("unit", key), lambda: ProcessingUnit.objects.filter(key=key).first())
 
 
+def help_centre(commune_id: int | None = None) -> ServiceCentre | None:
+    """The centre a person is pointed to for help: their commune's, else the provincial centre. Shared: read-only."""
+    if commune_id:
+        centre = reference.get(
+            ("commune-centre", int(commune_id)), lambda: ServiceCentre.objects.filter(commune_id=commune_id).first()
+        )
+        if centre is not None:
+            return centre
+    return reference.get(("centre-key", "provincial"), lambda: ServiceCentre.objects.filter(key="provincial").first())
+
+
 def centre_list() -> QuerySet:
     return ServiceCentre.objects.select_related("commune", "parent").order_by("kind", "agency_code")
 

@@ -15,6 +15,7 @@ Every variable is listed in ``.env.example``.
 from __future__ import annotations
 
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -82,8 +83,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, compressed and with far-future cache headers
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "portal.common.language.PersonLanguageMiddleware",  # the person's choice, never the browser's header
     "portal.common.limits.RequestSizeLimitMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -127,6 +129,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context.help_line",
             ],
         },
     },
@@ -155,8 +158,13 @@ if DJANGO_ENV == "test":
 
 # --- Language and time ----------------------------------------------------------------------------------
 
+# Vietnamese whatever the browser asks for; English only when the person chooses it (portal/common/language.py)
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+# The help line in every page's footer when the person's centre has no phone on record (ServiceCentre.phone)
+SUPPORT_PHONE = env.str("SUPPORT_PHONE", default="")
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "Asia/Ho_Chi_Minh"
@@ -188,9 +196,22 @@ else:
         "querystring_auth": True,
         "file_overwrite": False,
     }
+# WhiteNoise: in development and tests it reads static/ through the finders (nothing collected yet, so its
+# "no directory at STATIC_ROOT" warning is expected there and silenced)
+WHITENOISE_USE_FINDERS = not IS_PRODUCTION
+WHITENOISE_AUTOREFRESH = not IS_PRODUCTION
+if not IS_PRODUCTION:
+    warnings.filterwarnings("ignore", message="No directory at", module="whitenoise.base")
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    # production: hashed, compressed names written by collectstatic (the release steps), served by WhiteNoise with
+    # a year's cache; development and tests read the files under static/ as they are
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if IS_PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
     "private": {"BACKEND": _PRIVATE_BACKEND, "OPTIONS": _PRIVATE_OPTIONS},
 }
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)

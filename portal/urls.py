@@ -3,15 +3,16 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from dossiers.views import lookup_page
 from portal import health, views
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("tra-cuu/", lookup_page, name="lookup"),
+    path("ngon-ngu/", views.set_language, name="set-language"),
+    path("", include("procedures.urls")),
+    path("", include("portal.accounts.urls")),
+    path("", include("dossiers.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
-    path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -26,6 +26,16 @@ class User(AbstractUser):
         validators=[id_number_validator],
     )
     phone = models.CharField(_("số điện thoại"), max_length=16, blank=True, validators=[phone_validator])
+    address = models.CharField(_("địa chỉ"), max_length=300, blank=True)
+    commune = models.ForeignKey(
+        "communes.Commune",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("xã, phường"),
+        help_text=_("Xã, phường nơi ở (một trong 148); trung tâm của xã này được chọn sẵn khi nộp hồ sơ."),
+    )
     language = models.CharField(
         _("ngôn ngữ nhận thông báo"),
         max_length=8,

@@ -46,7 +46,7 @@ def test_home_on_a_phone(loaded, live_server, browser, artifacts_dir):
 def test_switching_to_english(loaded, live_server, page):
     page.goto(live_server.url + "/")
     with page.expect_navigation():
-        page.select_option("#language", "en")
+        page.click(".lang button[value=en]")
     page.wait_for_load_state("load")
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.locator("h1").inner_text() == "Administrative procedures in 148 communes and wards"

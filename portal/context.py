@@ -1,0 +1,27 @@
+"""Template context every page gets: the help line printed in the footer."""
+
+from __future__ import annotations
+
+import re
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from communes.selectors import help_centre
+
+
+def help_line(request) -> dict:
+    """The centre a person can call: their commune's (profile) or the provincial one, with its phone when the
+    province has given it (``ServiceCentre.phone``), else the hotline of ``SUPPORT_PHONE``."""
+    user = getattr(request, "user", None)
+    commune_id = getattr(user, "commune_id", None) if user is not None and user.is_authenticated else None
+    centre = help_centre(commune_id)
+    phone = (centre.phone if centre is not None else "") or settings.SUPPORT_PHONE
+    return {
+        "help_line": {
+            "name": centre.name if centre is not None else _("Trung tâm Phục vụ hành chính công"),
+            "phone": phone,
+            "dial": re.sub(r"[^\d+]", "", phone),
+            "hours": centre.opening_hours if centre is not None else "",
+        }
+    }
