@@ -29,7 +29,8 @@ def axe_violations(page, impacts=BLOCKING) -> list[dict]:
         page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
         """async () => {
-            const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
+            const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+            const r = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
             return r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
                 nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))}));
         }"""
