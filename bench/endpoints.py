@@ -6,6 +6,9 @@ see the end of ``portal/urls.py``. They live here, with the scripts that measure
 * ``GET /api/_bench/baseline/`` (``bench/catalogue_search.py``): the same middleware, DRF view machinery,
   authentication, content negotiation and JSON rendering as the catalogue API, and one ``SELECT 1``. The ratio of the
   catalogue search to it says what the search itself costs. It exposes no data and needs no log-in, like the search.
+* ``GET /api/_bench/bare-page/`` (``bench/pages.py``): the smallest honest HTML page — a title, a heading and a
+  paragraph, no stylesheet, no script — through the same middleware (sessions, language, compression). The citizen
+  pages' load times on a slow link are compared with it.
 * ``POST /api/_bench/insert/`` (``bench/submit.py``): the same middleware, token authentication, JSON parsing and
   rendering as ``POST /api/dossiers/``, and one ``INSERT`` (autocommit) into ``bench_insert``, a table the benchmark
   creates in its own database. Filing and receiving a dossier is measured against it.
@@ -16,6 +19,7 @@ from __future__ import annotations
 import json
 
 from django.db import connection
+from django.http import HttpResponse
 from django.urls import path
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
@@ -59,7 +63,20 @@ class BenchInsertView(APIView):
         return Response({"id": row_id}, status=status.HTTP_201_CREATED)
 
 
+BARE_PAGE = (
+    '<!doctype html><html lang="vi"><head><meta charset="utf-8">'
+    '<meta name="viewport" content="width=device-width, initial-scale=1"><title>Trang chuẩn</title></head>'
+    "<body><main><h1>Trang chuẩn để so sánh</h1><p>Một trang HTML tối giản do cùng máy chủ phục vụ.</p></main>"
+    "</body></html>"
+)
+
+
+def bare_page(request):
+    return HttpResponse(BARE_PAGE)
+
+
 urlpatterns = [
+    path("bare-page/", bare_page, name="bench-bare-page"),
     path("baseline/", BenchBaselineView.as_view(), name="bench-baseline"),
     path("insert/", BenchInsertView.as_view(), name="bench-insert"),
 ]

@@ -82,6 +82,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.common.compression.GZipTextMiddleware",  # pages and JSON compressed for weak links (not documents)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, compressed and with far-future cache headers
     "django.contrib.sessions.middleware.SessionMiddleware",
