@@ -399,3 +399,71 @@ class DocumentDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.document_id} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Online filing drafts: the citizen's wizard, saved server-side until it is filed ----------------------------------
+
+
+def _draft_key() -> str:
+    import secrets
+
+    return secrets.token_urlsafe(32)
+
+
+def draft_file_path(instance: FilingDraftFile, filename: str) -> str:
+    """``drafts/<draft id>/<sha256>-<component>.pdf``: never the user's name (kept in ``original_name``)."""
+    return f"drafts/{instance.draft_id}/{instance.sha256}-{filename}"
+
+
+class FilingDraft(models.Model):
+    """A citizen's filing in progress (``/nop-ho-so/<code>/``): the steps' data, the uploaded files, and once filed the
+    dossier. ``key`` is the filing's idempotency key: submitting the same draft twice files one dossier."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="filing_drafts")
+    procedure_code = models.CharField(_("mã thủ tục"), max_length=30)
+    procedure_version = models.ForeignKey(
+        "procedures.ProcedureVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    key = models.CharField(max_length=64, unique=True, default=_draft_key, editable=False)
+    data = models.JSONField(_("dữ liệu các bước"), default=dict, blank=True)
+    dossier = models.ForeignKey(Dossier, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    submitted_at = models.DateTimeField(_("nộp lúc"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["-updated_at", "-id"]
+        verbose_name = _("hồ sơ nộp dở")
+        verbose_name_plural = _("hồ sơ nộp dở")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "procedure_code"],
+                condition=models.Q(submitted_at__isnull=True),
+                name="uniq_open_draft_per_procedure",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} {self.procedure_code}"
+
+
+class FilingDraftFile(models.Model):
+    """A file uploaded into a draft, already checked like a dossier's documents; one per component."""
+
+    draft = models.ForeignKey(FilingDraft, on_delete=models.CASCADE, related_name="files")
+    component = models.ForeignKey(
+        "procedures.Component", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    file = models.FileField(_("tệp"), storage=private_storage, upload_to=draft_file_path, max_length=300)
+    original_name = models.CharField(_("tên tệp"), max_length=255)
+    content_type = models.CharField(_("định dạng"), max_length=40)
+    size = models.PositiveBigIntegerField(_("dung lượng (byte)"))
+    sha256 = models.CharField(max_length=64)
+    is_original_scan = models.BooleanField(_("scan từ bản chính"), default=False)
+    uploaded_at = models.DateTimeField(_("tải lên lúc"))
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -320,3 +320,42 @@ def can_see(access: Access, dossier: Dossier) -> bool:
         return True
     # a handler of the unit who is not the assigned handler still sees the unit's dossiers
     return dossier.processing_unit_id in access.handler_units
+
+
+# --- Online filing drafts (the filing pages; "Hồ sơ của tôi" may list them) --------------------------------------
+
+
+def drafts_of(user) -> QuerySet:
+    """The person's open (not yet filed) drafts, newest first, with their files; nobody else's, ever."""
+    from dossiers.models import FilingDraft
+
+    if user is None or not user.is_authenticated:
+        return FilingDraft.objects.none()
+    return (
+        FilingDraft.objects.filter(owner=user, submitted_at__isnull=True)
+        .select_related("procedure_version")
+        .prefetch_related("files")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def draft_open_for(*, user, procedure_code: str):
+    """The person's open draft for a procedure, or ``None``."""
+    return drafts_of(user).filter(procedure_code=procedure_code).first()
+
+
+def draft_get(*, user, draft_id: int):
+    """One of the person's drafts, open or filed (``OutOfScope``, a 404, for anyone else's or a missing one)."""
+    from dossiers.models import FilingDraft
+
+    if user is None or not user.is_authenticated:
+        raise OutOfScope()
+    draft = (
+        FilingDraft.objects.filter(owner=user, pk=draft_id)
+        .select_related("procedure_version", "dossier")
+        .prefetch_related("files")
+        .first()
+    )
+    if draft is None:
+        raise OutOfScope()
+    return draft

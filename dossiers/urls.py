@@ -2,13 +2,20 @@
 
 from django.urls import path
 
+from dossiers.views import filing
 from dossiers.views.lookup import lookup_page
 from portal.placeholder import placeholder
 
 urlpatterns = [
     path("tra-cuu/", lookup_page, name="lookup"),
     # online filing (dossiers/views/filing.py)
-    path("nop-ho-so/<str:code>/", placeholder, name="filing-start"),
+    path("nop-ho-so/<str:code>/", filing.filing_start, name="filing-start"),
+    path("nop-ho-so/<str:code>/noi-nop/", filing.filing_place, name="filing-place"),
+    path("nop-ho-so/<str:code>/nguoi-nop/", filing.filing_applicant, name="filing-applicant"),
+    path("nop-ho-so/<str:code>/giay-to/", filing.filing_documents, name="filing-documents"),
+    path("nop-ho-so/<str:code>/tep/", filing.filing_upload, name="filing-upload"),
+    path("nop-ho-so/<str:code>/kiem-tra/", filing.filing_review, name="filing-review"),
+    path("nop-ho-so/<str:code>/da-nop/<int:draft_id>/", filing.filing_done, name="filing-done"),
     # the citizen's own dossiers (dossiers/views/mine.py)
     path("ho-so-cua-toi/", placeholder, name="my-dossiers"),
     path("ho-so-cua-toi/<int:id>/", placeholder, name="my-dossier"),

@@ -217,6 +217,8 @@ STORAGES = {
 }
 DOCUMENT_MAX_BYTES = env.int("DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DOSSIER_DOCUMENTS_MAX_BYTES = env.int("DOSSIER_DOCUMENTS_MAX_BYTES", default=50 * 1024 * 1024)
+# an online-filing draft untouched this long is deleted with its files (manage.py drafts_sweep)
+DRAFT_MAX_AGE_DAYS = env.int("DRAFT_MAX_AGE_DAYS", default=30)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
