@@ -101,8 +101,10 @@ MIDDLEWARE = [
 # may try again; a success resets the count.
 AUTHENTICATION_BACKENDS = [
     "portal.common.authentication.LoginLimitBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "portal.accounts.backends.IdentityBackend",  # CCCD, phone or user name; where VNeID (OIDC) plugs in: its docstring
 ]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "my-dossiers"
 # counted in Redis where there is one; the embedded profile (one process, local-memory cache) counts in its database
 AXES_HANDLER = (
     "axes.handlers.cache.AxesCacheHandler" if _raw["REDIS_URL"] else "axes.handlers.database.AxesDatabaseHandler"

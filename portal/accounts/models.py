@@ -47,6 +47,8 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("người dùng")
         verbose_name_plural = _("người dùng")
+        # log-in by phone looks the number up (portal.accounts.backends); not unique: older accounts may share one
+        indexes = [models.Index(fields=["phone"], name="accounts_user_phone_idx")]
 
     def __str__(self) -> str:
         return self.full_name or self.username
