@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from dossiers.models import AuditEvent, ControlSlipRow, Dossier, Pause
+from dossiers.models import AuditEvent, ControlSlipRow, Dossier, FilingDraft, FilingDraftFile, Pause
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -50,6 +50,35 @@ class DossierAdmin(admin.ModelAdmin):
     search_fields = ("code", "reference", "applicant_name")
     list_select_related = ("procedure", "reception_centre")
     inlines = [EventInline, PauseInline, SlipInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# --- Online-filing drafts: read-only, for support (the citizen's pages change them; drafts_sweep removes them) ---
+
+
+class DraftFileInline(ReadOnlyInline):
+    model = FilingDraftFile
+    fields = ("component", "original_name", "content_type", "size", "uploaded_at")
+    readonly_fields = fields
+
+
+@admin.register(FilingDraft)
+class FilingDraftAdmin(admin.ModelAdmin):
+    list_display = ("id", "owner", "procedure_code", "created_at", "updated_at", "submitted_at", "dossier")
+    list_filter = ("submitted_at",)
+    search_fields = ("procedure_code", "owner__username")
+    list_select_related = ("owner", "dossier")
+    fields = ("owner", "procedure_code", "procedure_version", "created_at", "updated_at", "submitted_at", "dossier")
+    readonly_fields = fields
+    inlines = [DraftFileInline]
 
     def has_add_permission(self, request):
         return False

@@ -277,3 +277,26 @@ def test_pages_in_english_when_chosen(client, world):
     client.cookies.pop("django_language")
     page = client.get(url("filing-place"), HTTP_ACCEPT_LANGUAGE="en-US").content.decode()
     assert '<html lang="vi"' in page and "Bước 1/4" in page
+
+
+def test_a_step_posted_from_a_stale_tab_after_filing_changes_nothing_and_says_so(client, world):
+    draft = to_review(client, world)
+    client.post(url("filing-review"), {"draft": draft.pk})
+    response = client.post(url("filing-applicant"), {"name": "Người khác"}, follow=True)
+    assert response.redirect_chain[0] == (url("filing-start"), 302)
+    assert "không còn: có thể bạn đã nộp" in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.data["applicant"]["name"] == "Nguyễn Thị Hoa"
+    assert not FilingDraft.objects.filter(submitted_at__isnull=True).exists()
+
+
+def test_review_names_the_deciding_commune(client, world):
+    to_review(client, world)
+    page = client.get(url("filing-review")).content.decode()
+    assert world.centre.commune.name in page
+
+
+def test_the_upload_endpoint_is_closed_to_visitors_whatever_the_method(world, client):
+    for method in ("get", "put", "delete"):
+        assert getattr(Client(), method)(url("filing-upload")).status_code == 401
+    assert client.get(url("filing-upload")).status_code == 405

@@ -13,14 +13,15 @@ from __future__ import annotations
 from collections import OrderedDict
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from communes.models import CentreKind, FormerProvince
 from communes.selectors import centre_by_id, centre_list, commune_by_code, commune_list
@@ -55,6 +56,14 @@ def _errors(exc: DomainError) -> dict[str, str]:
 def _draft_or_start(request, code: str):
     draft = draft_open_for(user=request.user, procedure_code=code)
     if draft is None:
+        if request.method == "POST":  # filed or started again in another tab meanwhile: say so, change nothing
+            messages.warning(
+                request,
+                _(
+                    "Hồ sơ nộp dở này không còn: có thể bạn đã nộp hoặc bắt đầu lại ở một trang khác. "
+                    "Không có gì bị thay đổi."
+                ),
+            )
         return None, redirect("filing-start", code=code)
     return draft, None
 
@@ -114,6 +123,16 @@ def filing_start(request, code: str):
 # --- Step 1: the centre and the return point -------------------------------------------------------------------
 
 
+CENTRE_PREFIX = "Trung tâm Phục vụ hành chính công "
+
+
+def _short_name(name: str) -> str:
+    """ "Trung tâm Phục vụ hành chính công phường Việt Trì" → "Phường Việt Trì": every centre's name starts alike, and a
+    phone's ``<select>`` shows only the first thirty characters."""
+    rest = name.removeprefix(CENTRE_PREFIX)
+    return rest[:1].upper() + rest[1:] if rest else name
+
+
 def _centre_groups():
     """The 152 centres as ``<optgroup>``s: the provincial centre and its branches, then commune centres by area."""
     labels = dict(FormerProvince.choices)
@@ -126,7 +145,9 @@ def _centre_groups():
             label = provincial
         groups.setdefault(label, []).append(centre)
     for centres in groups.values():
-        centres.sort(key=lambda c: c.name)
+        for centre in centres:
+            centre.short_name = _short_name(centre.name)
+        centres.sort(key=lambda c: c.short_name)
     return sorted(groups.items(), key=lambda item: item[0] != provincial)
 
 
@@ -264,12 +285,14 @@ def filing_documents(request, code: str):
 
 
 @never_cache
-@require_POST
 def filing_upload(request, code: str):
     """One file, uploaded by ``filing.js`` as soon as it is picked: JSON ``{id, name, size, size_label}`` or an error
-    ``{code, detail, fields}`` (the same content checks as the no-JavaScript form)."""
+    ``{code, detail, fields}`` (the same content checks as the no-JavaScript form). 401 before anything else for a
+    visitor who is not logged in (whatever the method), then 405 for anything but POST."""
     if not request.user.is_authenticated:
         return json_error(request, "not_authenticated", _("Hãy đăng nhập để nộp hồ sơ."), 401)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     draft = draft_open_for(user=request.user, procedure_code=code)
     if draft is None:
         return json_error(request, "not_found", _("Không tìm thấy hồ sơ đang nộp dở."), 404)
@@ -324,6 +347,8 @@ def _review_context(draft, message: str = "") -> dict:
     reception = centre_by_id(place.get("reception_centre_id") or 0)
     return_centre = centre_by_id(place.get("return_centre_id") or 0) or reception
     commune = commune_by_code(place["commune_code"]) if place.get("commune_code") else None
+    if commune is None and reception is not None:
+        commune = reception.commune  # a commune centre's own commune decides (dossiers.services.filing)
     return _context(
         draft,
         4,
