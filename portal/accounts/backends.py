@@ -6,7 +6,8 @@ identifier the log-in form asks for:
 
 * 12 digits (CCCD) or a tax code (10 or 10-3 digits) → ``User.id_number`` (unique);
 * a Vietnamese phone (``0…`` or ``+84…``, spaces and dots allowed) → ``User.phone``, only when exactly one active
-  account holds that number: a phone shared by several accounts never logs into a guessed one;
+  account holds that number: a phone shared by several accounts never logs into a guessed one (ten digits may be a
+  tax code or a mobile number: the tax code is tried first, being unique);
 * anything else → ``User.username`` (staff and demo accounts such as ``demo-congdan-1``).
 
 A wrong identifier costs the same password hash as a wrong password (Django's ``ModelBackend`` habit), so the
@@ -82,7 +83,10 @@ def user_for_identifier(identifier: str):
     if not key:
         return None
     if _ID_NUMBER.match(key):
-        return User.objects.filter(id_number=key).first()
+        by_id = User.objects.filter(id_number=key).first()
+        if by_id is not None or not _PHONE.match(key):
+            return by_id
+        # ten digits are a business's tax code or a mobile number: the tax code first (it is unique), then the phone
     if _PHONE.match(key):
         holders = list(User.objects.filter(phone=key, is_active=True)[:2])
         if len(holders) == 1:

@@ -213,11 +213,7 @@ class CommuneChoiceField(forms.ModelChoiceField):
         for commune in self.queryset:
             groups.setdefault(commune.former_province, []).append((commune.pk, commune.name))
         labels = dict(FormerProvince.choices)
-        return [("", self.empty_label)] + [
-            (_("Thuộc tỉnh %(province)s cũ") % {"province": labels.get(key, key)}, items)
-            for key, items in groups.items()
-            if items
-        ]
+        return [("", self.empty_label)] + [(labels.get(key, key), items) for key, items in groups.items() if items]
 
 
 class ProfileForm(AccessibleForm):
