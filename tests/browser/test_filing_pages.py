@@ -224,3 +224,31 @@ def test_a_renamed_text_file_is_an_error_beside_its_field(browser, live_server, 
         assert not citizen.filing_drafts.get().files.exists()
     finally:
         context.close()
+
+
+def test_a_draft_survives_a_closed_tab(browser, live_server, citizen, files):
+    context = logged_in(browser, live_server, citizen)
+    page = context.new_page()
+    required, _optional = components()
+    try:
+        through_first_steps(page, live_server, javascript=True)
+        with page.expect_response(lambda r: r.url.endswith("/tep/")) as answer:
+            page.locator(f"#component-{required.pk}").set_input_files(files["pdf"])
+        assert answer.value.status == 201
+    finally:
+        context.close()  # the tab (and the whole browser context) is gone
+
+    context = logged_in(browser, live_server, citizen)
+    page = context.new_page()
+    try:
+        page.goto(f"{live_server.url}/nop-ho-so/{CODE}/")
+        assert "Bạn có một hồ sơ nộp dở cho thủ tục này." in page.locator("main").inner_text()
+        check_page(page, "filing-start-resume")
+        page.get_by_role("button", name="Tiếp tục hồ sơ nộp dở").click()
+        assert page.locator("h1").inner_text() == "Giấy tờ kèm theo"  # the first step not finished yet
+        assert "tờ khai khai sinh.pdf" in page.locator(f"#component-{required.pk}-current").inner_text()
+        page.get_by_role("button", name="Lưu và tiếp tục").click()
+        assert page.locator("h1").inner_text() == "Kiểm tra trước khi nộp"
+        assert "0912345678" in page.locator("main").inner_text()
+    finally:
+        context.close()
