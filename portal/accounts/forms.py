@@ -36,6 +36,7 @@ class DescribedBoundField(BoundField):
 
 #: Django's Vietnamese catalogue lacks this one validator message (it is a plural); said here instead
 PASSWORD_TOO_SHORT = _("Mật khẩu quá ngắn: cần ít nhất %(min_length)d ký tự.")
+PASSWORD_HINT = _("Ít nhất 8 ký tự, không chỉ gồm chữ số, không quá giống họ tên hay số CCCD.")
 
 
 def _vietnamese_password_errors(error):
@@ -117,7 +118,7 @@ class RegisterForm(AccessibleForm):
         label=_("Mật khẩu"),
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text=_("Ít nhất 8 ký tự, không chỉ gồm chữ số, không quá giống họ tên hay số CCCD."),
+        help_text=PASSWORD_HINT,
     )
     password2 = forms.CharField(
         label=_("Nhập lại mật khẩu"),
@@ -305,6 +306,14 @@ class ResetRequestForm(PasswordResetForm):
 class NewPasswordForm(VietnamesePasswordErrors, SetPasswordForm):
     bound_field_class = DescribedBoundField
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_HINT  # one plain sentence, not Django's HTML list
+
 
 class ChangePasswordForm(VietnamesePasswordErrors, PasswordChangeForm):
     bound_field_class = DescribedBoundField
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = PASSWORD_HINT
