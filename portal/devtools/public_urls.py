@@ -63,10 +63,14 @@ def _concrete(route: str, name: str | None) -> str | None:
 
 
 def _is_protected(response) -> bool:
-    """401 or 403, or a redirect (followed) through a log-in page."""
+    """401 or 403, or a redirect (followed) through a log-in page: the portal's (``LOGIN_URL``) or the admin's."""
+    from django.conf import settings
+    from django.shortcuts import resolve_url
+
     if response.status_code in (401, 403):
         return True
-    return any("login" in location for location, _status in response.redirect_chain)
+    login_pages = (resolve_url(settings.LOGIN_URL), "/admin/login/")
+    return any(location.split("?", 1)[0] in login_pages for location, _status in response.redirect_chain)
 
 
 def survey() -> list[dict]:

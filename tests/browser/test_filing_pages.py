@@ -4,8 +4,6 @@ double click on "Nộp hồ sơ" filing one dossier. Every step goes through ``c
 
 from __future__ import annotations
 
-import inspect
-
 import pytest
 from django.test import Client
 
@@ -20,28 +18,6 @@ CODE = "1.001193"
 
 world = dossier_fixtures.world
 transactional_world = dossier_fixtures.transactional_world
-
-
-@pytest.fixture(autouse=True)
-def _builtin_handlers(monkeypatch):
-    """WORKAROUND, to remove when ``tests/browser/pages.py`` is fixed (not this helper's file; reported to the lead):
-    ``check_page`` registers ``responses.append`` (a built-in method) as a Playwright event handler, and this
-    Playwright version stores an attribute on every handler, which a built-in refuses (AttributeError). Built-ins
-    are wrapped in a plain function first; nothing else changes."""
-    from playwright._impl._impl_to_api_mapping import ImplToApiMapping
-
-    original = ImplToApiMapping.wrap_handler
-
-    def wrap_handler(self, handler):
-        if inspect.isbuiltin(handler):
-            builtin = handler
-
-            def handler(*args):
-                return builtin(*args)
-
-        return original(self, handler)
-
-    monkeypatch.setattr(ImplToApiMapping, "wrap_handler", wrap_handler)
 
 
 @pytest.fixture
