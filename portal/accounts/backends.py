@@ -83,17 +83,17 @@ def user_for_identifier(identifier: str):
     if not key:
         return None
     if _ID_NUMBER.match(key):
-        by_id = User.objects.filter(id_number=key).first()
-        if by_id is not None or not _PHONE.match(key):
-            return by_id
         # ten digits are a business's tax code or a mobile number: the tax code first (it is unique), then the phone
+        by_id = User.objects.filter(id_number=key).first()
+        if by_id is not None:
+            return by_id
     if _PHONE.match(key):
         holders = list(User.objects.filter(phone=key, is_active=True)[:2])
         if len(holders) == 1:
             return holders[0]
         if holders:
             return None  # shared: never log into a guessed one
-        # no account holds it as a phone: a user name may still be digits (unusual; staff names never are)
+    # a user name (staff, demo); a citizen's is their CCCD, which may have been cleared from the profile by an admin
     return User.objects.filter(username=key).first()
 
 
