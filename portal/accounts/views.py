@@ -38,17 +38,54 @@ IDENTITY_BACKEND = "portal.accounts.backends.IdentityBackend"
 
 
 class RegisterThrottle(ClientAddressThrottle):
-    """``settings.REGISTER_RATE`` (default ``10/hour``) registration attempts per client address."""
+    """``settings.REGISTER_RATE`` (default ``20/hour``) registration attempts per client address, valid or not (each
+    can ask whether a CCCD has an account; the limit keeps that from becoming a bulk oracle)."""
 
     scope = "register"
     rate_setting = "REGISTER_RATE"
     limited_message = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu đăng ký; vui lòng thử lại sau %(minutes)d phút.")
 
     def get_rate(self) -> str:
-        return getattr(settings, self.rate_setting, "10/hour")
+        return getattr(settings, self.rate_setting, "20/hour")
 
     def limited_detail(self, seconds: int) -> str:
         return str(self.limited_message) % {"minutes": max(1, math.ceil(seconds / 60))}
+
+
+class LoginAddressLimit(ClientAddressThrottle):
+    """Failed log-ins per client address, whatever identifiers they tried: ``settings.LOGIN_ADDRESS_RATE`` (default
+    ``100/hour``). django-axes locks an identifier at one address after ``AXES_FAILURE_LIMIT`` failures; this stops
+    one address from trying a common password on many CCCD numbers (generous, for the many people behind one mobile
+    carrier's address). Only failures are counted; a locked address sees the same page as an axes lock-out."""
+
+    scope = "login_address"
+    rate_setting = "LOGIN_ADDRESS_RATE"
+
+    def get_rate(self) -> str:
+        return getattr(settings, self.rate_setting, "100/hour")
+
+    def blocked_for(self, request) -> int:
+        """Seconds this address must wait before trying again (0: it may try)."""
+        self.key = self.get_cache_key(request, None)
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        if len(self.history) >= self.num_requests:
+            return max(1, math.ceil(self.wait() or 0))
+        return 0
+
+    def record_failure(self, request) -> None:
+        self.allow_request(request, None)
+
+
+def _address_locked(request, seconds: int):
+    message = _("Bạn đã đăng nhập sai quá nhiều lần; vui lòng thử lại sau %(minutes)d phút.") % {
+        "minutes": max(1, math.ceil(seconds / 60))
+    }
+    response = render(request, "login_locked.html", {"message": message}, status=429)
+    response["Retry-After"] = str(seconds)
+    return response
 
 
 def safe_next(request, default: str = "my-dossiers") -> str:
@@ -116,9 +153,15 @@ def login(request):
     form = LoginForm(request, data=request.POST or None)
     status = 200
     if request.method == "POST":
+        limit = LoginAddressLimit()
+        seconds = limit.blocked_for(request)
+        if seconds:
+            return _address_locked(request, seconds)
         if form.is_valid():
             auth_login(request, form.get_user())
             return redirect(safe_next(request))
+        if form.has_error("__all__", "invalid_login"):
+            limit.record_failure(request)
         status = 400
     context = {"form": form, "next": safe_next(request)}
     return render(request, "accounts/login.html", context, status=status)

@@ -208,3 +208,19 @@ def test_log_out_is_a_post(client, citizen, address):
 def test_the_admin_keeps_its_own_log_in(client):
     response = client.get("/admin/")
     assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.redis
+def test_one_address_trying_many_identifiers_is_stopped(client, citizen, address, settings):
+    """django-axes counts per identifier and address; a second limit counts an address's failures whatever the
+    identifier (many CCCD numbers, one common password)."""
+    settings.LOGIN_ADDRESS_RATE = "3/hour"
+    for _n in range(3):
+        assert log_in(client, f"0{random.randrange(10**10, 10**11)}", "123456aA", address).status_code == 400
+    locked = log_in(client, citizen.id_number, PASSWORD, address)
+    assert locked.status_code == 429
+    assert "Bạn đã đăng nhập sai quá nhiều lần; vui lòng thử lại sau" in locked.content.decode()
+    assert int(locked["Retry-After"]) > 0
+    assert logged_in_as(client) is None
+    # successes and blank forms are not counted; another address is not affected
+    assert log_in(client, citizen.id_number, PASSWORD, f"{address}7").status_code == 302
