@@ -229,12 +229,37 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class ResetThrottle(ClientAddressThrottle):
+    """``settings.PASSWORD_RESET_RATE`` (default ``10/hour``) reset requests per client address: each may send a
+    mail, and the portal must not become a way to flood someone's inbox."""
+
+    scope = "password_reset"
+    rate_setting = "PASSWORD_RESET_RATE"
+    limited_message = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau %(minutes)d phút.")
+
+    def get_rate(self) -> str:
+        return getattr(settings, self.rate_setting, "10/hour")
+
+    def limited_detail(self, seconds: int) -> str:
+        return str(self.limited_message) % {"minutes": max(1, math.ceil(seconds / 60))}
+
+
 class PasswordResetView(auth_views.PasswordResetView):
     form_class = ResetRequestForm
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("password_reset_done")
+
+    def post(self, request, *args, **kwargs):
+        throttle = ResetThrottle()
+        if not throttle.allow_request(request, None):
+            seconds = max(1, math.ceil(throttle.wait() or 0))
+            context = self.get_context_data(form=self.get_form(), limited=throttle.limited_detail(seconds))
+            response = self.render_to_response(context, status=429)
+            response["Retry-After"] = str(seconds)
+            return response
+        return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
         # the link in the mail is built on the portal's public address, never on the request's Host header

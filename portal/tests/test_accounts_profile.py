@@ -253,3 +253,15 @@ def test_reset_with_a_bad_address_shows_the_error(client):
     response = client.post("/tai-khoan/quen-mat-khau/", {"email": "khong-phai-thu"})
     assert response.status_code == 200
     assert '<a href="#id_email">' in response.content.decode()
+
+
+@pytest.mark.redis
+def test_reset_requests_are_limited_per_address(client, citizen, mailoutbox, settings):
+    settings.PASSWORD_RESET_RATE = "2/hour"
+    address = f"10.43.{random.randrange(250)}.{random.randrange(250)}"
+    for _n in range(2):
+        client.post("/tai-khoan/quen-mat-khau/", {"email": citizen.email}, REMOTE_ADDR=address)
+    limited = client.post("/tai-khoan/quen-mat-khau/", {"email": citizen.email}, REMOTE_ADDR=address)
+    assert limited.status_code == 429 and int(limited["Retry-After"]) > 0
+    assert "Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau" in limited.content.decode()
+    assert len(mailoutbox) == 2
