@@ -132,14 +132,17 @@ def test_register_and_land_logged_in(loaded, live_server, web, browser, ip, sett
         other.get_by_label("Họ và tên").fill("Người khác")
         other.get_by_label("Số CCCD").fill(cccd)
         other.get_by_label("Số điện thoại di động").fill("0868443705")
-        other.get_by_label("Mật khẩu", exact=True).fill("12345")
-        other.get_by_label("Nhập lại mật khẩu").fill("12345")
+        other.get_by_label("Mật khẩu", exact=True).fill(PASSWORD)
+        other.get_by_label("Nhập lại mật khẩu").fill(PASSWORD)
         with other.expect_navigation():
             other.get_by_role("button", name="Tạo tài khoản").click()
         summary = other.locator(".error-summary")
-        assert "Mật khẩu quá ngắn: cần ít nhất 8 ký tự." in summary.inner_text()
+        assert summary.get_by_role("link").inner_text() == "Số CCCD này đã có tài khoản."
+        assert summary.get_by_role("link").get_attribute("href") == "#id_id_number"
+        beside = other.locator("#id_id_number_error")
+        assert beside.get_by_role("link", name="Quên mật khẩu?").get_attribute("href") == "/tai-khoan/quen-mat-khau/"
 
-    check_state(browser, "account-register-errors", duplicate, ip=ip)
+    check_state(browser, "account-register-duplicate", duplicate, ip=ip)
 
 
 def test_log_in_with_the_phone(citizen, live_server, web):
@@ -157,6 +160,7 @@ def test_a_wrong_password_shows_the_summary_linked_to_the_field(citizen, live_se
     log_in(page, live_server.url, citizen.id_number, "sai-mat-khau")
     summary = page.locator(".error-summary")
     assert summary.is_visible()
+    assert page.evaluate("document.activeElement.id") == "error-summary"  # static/js/account.js
     link = summary.get_by_role("link", name="Số CCCD/số điện thoại hoặc mật khẩu không đúng.")
     assert link.get_attribute("href") == "#id_username"
     link.click()
