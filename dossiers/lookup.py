@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from dossiers.models import Dossier
+from dossiers.models import Dossier, ReturnMethod
 from dossiers.workflow import NATIONAL_STATUS_LABELS, STATE_LABELS, State
 from portal.common.errors import InvalidInput, NotFound
 from portal.common.text import nfc
@@ -194,6 +194,12 @@ def next_step(dossier: Dossier) -> str:
     if state == State.STOPPED:
         return _("Hồ sơ đã dừng xử lý. Lý do: %(reason)s") % {"reason": dossier.closing_reason or "—"}
     if state == State.RESULT_READY:
+        if dossier.return_method == ReturnMethod.POST:
+            return _("Kết quả đã có và sẽ được gửi qua bưu chính đến %(address)s.") % {
+                "address": dossier.return_address
+            }
+        if dossier.return_method == ReturnMethod.ONLINE:
+            return _("Kết quả đã có: bản điện tử có trong tài khoản của bạn trên Cổng dịch vụ công.")
         return _(
             "Đến %(place)s để nhận kết quả; mang theo giấy tiếp nhận hồ sơ và hẹn trả kết quả cùng căn cước công dân."
         ) % {"place": _place(dossier.return_centre)}

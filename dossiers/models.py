@@ -26,6 +26,16 @@ StateChoices = models.TextChoices("StateChoices", [(s.name, (s.value, STATE_LABE
 ActionChoices = models.TextChoices("ActionChoices", [(a.name, (a.value, a.value)) for a in Action])
 
 
+class ReturnMethod(models.TextChoices):
+    """How the result reaches the applicant (form 01's return place). ``return_centre`` is the centre that returns
+    it: at its counter, or by posting it (Decision 45/2016: the public postal service), or — for a procedure that is
+    fully online (toàn trình, Decree 42/2022) — as an electronic result in the applicant's account."""
+
+    COUNTER = "counter", _("Nhận tại quầy")
+    POST = "post", _("Nhận qua dịch vụ bưu chính công ích")
+    ONLINE = "online", _("Nhận bản điện tử trên cổng")
+
+
 class Channel(models.TextChoices):
     ONLINE = "online", _("Trực tuyến")
     DIRECT = "direct", _("Trực tiếp")
@@ -92,6 +102,10 @@ class Dossier(TimeStampedModel):
     return_centre = models.ForeignKey(
         "communes.ServiceCentre", on_delete=models.PROTECT, related_name="returned_dossiers"
     )
+    return_method = models.CharField(
+        _("cách nhận kết quả"), max_length=8, choices=ReturnMethod.choices, default=ReturnMethod.COUNTER
+    )
+    return_address = models.CharField(_("địa chỉ nhận kết quả qua bưu chính"), max_length=300, blank=True)
     processing_unit = models.ForeignKey("communes.ProcessingUnit", on_delete=models.PROTECT, related_name="dossiers")
     handler = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -180,6 +194,19 @@ class Dossier(TimeStampedModel):
     @property
     def state_enum(self) -> State:
         return State(self.state)
+
+    def return_place(self) -> str:
+        """Where and how the result reaches the applicant, in words (form 01, the lookup, the citizen's pages)."""
+        centre = self.return_centre
+        at_centre = f"{centre.name}, {centre.address}" if centre.address else centre.name
+        if self.return_method == ReturnMethod.POST:
+            return _("Qua dịch vụ bưu chính công ích, gửi đến: %(address)s (do %(centre)s gửi)") % {
+                "address": self.return_address,
+                "centre": centre.name,
+            }
+        if self.return_method == ReturnMethod.ONLINE:
+            return _("Bản điện tử trên Cổng dịch vụ công, trong tài khoản của người nộp")
+        return at_centre
 
     def set_state(self, state: State) -> None:
         self.state = state.value

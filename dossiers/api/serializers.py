@@ -18,6 +18,7 @@ from dossiers.models import (
     Pause,
     Rating,
     ReceivedComponent,
+    ReturnMethod,
 )
 from dossiers.selectors import access_for, roles_on
 from dossiers.slips.context import FORMS, available_forms
@@ -70,6 +71,15 @@ class DossierCreateSerializer(serializers.Serializer):
     applicant = ApplicantInSerializer()
     reception_centre = serializers.CharField(max_length=20, help_text="Mã cơ quan tiếp nhận (agency_code)")
     return_centre = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    return_method = serializers.ChoiceField(
+        choices=ReturnMethod.choices,
+        default=ReturnMethod.COUNTER,
+        help_text="Cách nhận kết quả: tại quầy của return_centre; qua bưu chính (cần return_address); trực tuyến "
+        "(chỉ thủ tục toàn trình — xem return_methods của thủ tục)",
+    )
+    return_address = NfcCharField(
+        max_length=300, required=False, allow_blank=True, help_text="Địa chỉ nhận kết quả qua bưu chính"
+    )
     commune = serializers.CharField(
         max_length=5, required=False, allow_blank=True, help_text="Mã xã giải quyết (thủ tục cấp xã)"
     )
@@ -170,6 +180,7 @@ class DossierListSerializer(PortalModelSerializer):
     field = serializers.CharField(source="field.name", read_only=True)
     reception_centre = serializers.CharField(source="reception_centre.agency_code", read_only=True)
     return_centre = serializers.CharField(source="return_centre.agency_code", read_only=True)
+    return_method_label = serializers.CharField(source="get_return_method_display", read_only=True)
     processing_unit = serializers.CharField(source="processing_unit.key", read_only=True)
     processing_unit_name = serializers.CharField(source="processing_unit.name", read_only=True)
 
@@ -192,6 +203,8 @@ class DossierListSerializer(PortalModelSerializer):
             "applicant_name",
             "reception_centre",
             "return_centre",
+            "return_method",
+            "return_method_label",
             "processing_unit",
             "processing_unit_name",
             "filed_at",
@@ -307,6 +320,7 @@ class DossierDetailSerializer(DossierListSerializer):
             "applicant_email",
             "applicant_address",
             "organisation_name",
+            "return_address",
             "handler",
             "paused_at",
             "remaining_seconds",

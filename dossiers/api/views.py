@@ -154,6 +154,8 @@ class DossierViewSet(viewsets.GenericViewSet):
             "applicant": data["applicant"],
             "reception_centre_id": _centre_id(data["reception_centre"], "reception_centre"),
             "return_centre_id": _centre_id(data.get("return_centre", ""), "return_centre"),
+            "return_method": data["return_method"],
+            "return_address": data.get("return_address", ""),
             "commune_code": data.get("commune") or None,
             "channel": data["channel"],
         }

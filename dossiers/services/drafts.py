@@ -25,9 +25,9 @@ from django.utils.translation import gettext as _
 from communes.selectors import help_centre
 from dossiers.documents.checks import EXTENSIONS, check_dossier_total, check_files
 from dossiers.documents.storage import removed_on_failure
-from dossiers.models import Channel, Dossier, FilingDraft, FilingDraftFile, private_storage
+from dossiers.models import Channel, Dossier, FilingDraft, FilingDraftFile, ReturnMethod, private_storage
 from dossiers.services import documents as docs
-from dossiers.services.filing import _resolve_places, _version_for_filing, dossier_file
+from dossiers.services.filing import dossier_file, filing_version, resolve_places, resolve_return
 from dossiers.services.validation import LIMITS, clean_email, clean_id_number, clean_phone, clean_text
 from portal.common.errors import InvalidInput, OutOfScope
 from procedures.models import OnlineLevel
@@ -47,7 +47,7 @@ def can_file_online(version) -> bool:
 
 def version_for_online_filing(code: str):
     """The version in force today to file ``code`` online; ``InvalidInput`` (code ``not_online``) if it cannot be."""
-    version = _version_for_filing(code, timezone.localdate())
+    version = filing_version(code, timezone.localdate())
     if not can_file_online(version):
         raise InvalidInput(
             _("Thủ tục này chưa nhận hồ sơ trực tuyến."), code="not_online", extra={"fields": {"procedure": []}}
@@ -136,9 +136,17 @@ def _clean_place(version, data: dict) -> dict:
         raise InvalidInput(message, extra={"fields": {"reception_centre": [message]}})
     return_id = number(data.get("return_centre_id")) or reception_id
     commune_code = clean_text(data.get("commune_code"), field="commune", limit=10)
-    # the same checks as filing (dossiers.services.filing): centres exist, a commune-level matter has its commune
-    _resolve_places(version, reception_centre_id=reception_id, return_centre_id=return_id, commune_code=commune_code)
-    return {"reception_centre_id": reception_id, "return_centre_id": return_id, "commune_code": commune_code}
+    # the same checks as filing (dossiers.services.filing): centres exist, a commune-level matter has its commune,
+    # the result returns in a way this procedure offers (a postal address for the post)
+    resolve_places(version, reception_centre_id=reception_id, return_centre_id=return_id, commune_code=commune_code)
+    method, address = resolve_return(version, data.get("return_method"), data.get("return_address"))
+    return {
+        "reception_centre_id": reception_id,
+        "return_centre_id": return_id,
+        "commune_code": commune_code,
+        "return_method": method,
+        "return_address": address,
+    }
 
 
 def _clean_applicant(data: dict) -> dict:
@@ -299,6 +307,8 @@ def draft_submit(*, draft_id: int, owner) -> Dossier:
                 applicant={**applicant, "kind": "person"},
                 reception_centre_id=place["reception_centre_id"],
                 return_centre_id=place.get("return_centre_id"),
+                return_method=place.get("return_method") or ReturnMethod.COUNTER,
+                return_address=place.get("return_address", ""),
                 commune_code=place.get("commune_code") or None,
                 channel=Channel.ONLINE,
                 idempotency_key=draft.key,

@@ -10,20 +10,20 @@ from django.utils.translation import gettext as _
 
 from communes.models import CentreKind
 from communes.selectors import centre_by_id, commune_by_code, commune_committee, processing_unit_by_key
-from dossiers.models import Channel, Dossier, IdempotencyKey
+from dossiers.models import Channel, Dossier, IdempotencyKey, ReturnMethod
 from dossiers.selectors import access_for
 from dossiers.services import core
 from dossiers.services import documents as docs
 from dossiers.services.validation import Applicant, clean_text
 from dossiers.workflow import Action, Role, State
 from portal.common.errors import DomainError, Forbidden, InvalidInput
-from procedures.models import Level
+from procedures.models import Level, OnlineLevel
 from procedures.selectors import version_for_filing, version_hold_for_filing
 
 # --- Creating: online filing and counter reception -------------------------------------------------------
 
 
-def _resolve_places(version, *, reception_centre_id, return_centre_id, commune_code) -> tuple:
+def resolve_places(version, *, reception_centre_id, return_centre_id, commune_code) -> tuple:
     reception = centre_by_id(reception_centre_id)
     if reception is None:
         message = _("Trung tâm tiếp nhận không tồn tại.")
@@ -54,7 +54,32 @@ def _resolve_places(version, *, reception_centre_id, return_centre_id, commune_c
     return reception, return_centre, unit
 
 
-def _version_for_filing(procedure_code: Any, on) -> Any:
+def return_methods_for(version) -> list[str]:
+    """How this procedure's result may reach the applicant: at a counter or by public post always; as an electronic
+    result only when the procedure is fully online (toàn trình: filing, processing and result online)."""
+    methods = [ReturnMethod.COUNTER, ReturnMethod.POST]
+    if version.online_level == OnlineLevel.FULL:
+        methods.append(ReturnMethod.ONLINE)
+    return methods
+
+
+def resolve_return(version, method: Any, address: Any) -> tuple[str, str]:
+    """``(return_method, return_address)`` checked: a known method this procedure offers; an address for the post
+    (and only then)."""
+    method = str(method or ReturnMethod.COUNTER)
+    if method not in ReturnMethod.values or method not in return_methods_for(version):
+        message = _("Thủ tục này không trả kết quả theo cách đã chọn.")
+        raise InvalidInput(message, extra={"fields": {"return_method": [message]}})
+    if method != ReturnMethod.POST:
+        return method, ""
+    address = clean_text(address, field="return_address", limit=300, required=False)
+    if not address:
+        message = _("Hãy ghi địa chỉ nhận kết quả qua bưu chính.")
+        raise InvalidInput(message, extra={"fields": {"return_address": [message]}})
+    return method, address
+
+
+def filing_version(procedure_code: Any, on) -> Any:
     code = clean_text(procedure_code, field="procedure", limit=30, required=True)
     filing = version_for_filing(code=code, on=on)
     if filing.abolished:  # never file under an abolished procedure
@@ -70,9 +95,13 @@ def _version_for_filing(procedure_code: Any, on) -> Any:
     return version
 
 
-def _new_dossier(version, person: Applicant, *, channel: str, places: tuple, at: datetime, filed_by=None) -> Dossier:
-    """An unsaved dossier pinned to ``version``, with its applicant and its three places."""
+def _new_dossier(
+    version, person: Applicant, *, channel: str, places: tuple, at: datetime, filed_by=None, returning=None
+) -> Dossier:
+    """An unsaved dossier pinned to ``version``, with its applicant, its three places and how the result returns
+    (``returning``: ``(method, postal address)``, default at the counter)."""
     reception, return_centre, unit = places
+    return_method, return_address = returning or (ReturnMethod.COUNTER, "")
     return Dossier(
         reference=core.new_reference(),
         procedure_version=version,
@@ -90,6 +119,8 @@ def _new_dossier(version, person: Applicant, *, channel: str, places: tuple, at:
         filed_by=filed_by,
         reception_centre=reception,
         return_centre=return_centre,
+        return_method=return_method,
+        return_address=return_address,
         processing_unit=unit,
         filed_at=at,
         fee_vnd=version.fee_vnd,
@@ -103,6 +134,8 @@ def dossier_file(
     applicant: dict,
     reception_centre_id: int,
     return_centre_id: int | None = None,
+    return_method: str = ReturnMethod.COUNTER,
+    return_address: str = "",
     commune_code: str | None = None,
     channel: str = Channel.ONLINE,
     idempotency_key: str | None = None,
@@ -112,6 +145,8 @@ def dossier_file(
 ) -> Dossier:
     """A citizen files a dossier online (or by post): state 1, a provisional reference, no code yet.
 
+    ``return_method`` (``ReturnMethod``): at the return centre's counter (default), by public post to
+    ``return_address``, or online when the procedure is fully online (:func:`return_methods_for`).
     ``documents``: the scanned components, each ``{"file", "component_id" (None: other), "is_original_scan"}``.
     Online, every mandatory component of the procedure version needs one (400 ``missing_components``); by post
     the paper comes with the envelope. Every file is checked before anything is written, and the files are stored
@@ -133,14 +168,15 @@ def dossier_file(
     # filings are first tries. A retry whose body no longer passes the checks still gets the first dossier.
     now = core.moment_of(at)
     try:
-        version = _version_for_filing(procedure_code, now.date())
+        version = filing_version(procedure_code, now.date())
         person = Applicant.clean(applicant)
-        reception, return_centre, unit = _resolve_places(
+        reception, return_centre, unit = resolve_places(
             version,
             reception_centre_id=reception_centre_id,
             return_centre_id=return_centre_id,
             commune_code=commune_code,
         )
+        returning = resolve_return(version, return_method, return_address)
         prepared = docs.prepare(version, documents)
         if channel == Channel.ONLINE:
             docs.require_components(version, prepared)
@@ -153,7 +189,13 @@ def dossier_file(
         with docs.removed_on_failure() as written, transaction.atomic():
             version_hold_for_filing(version.pk)
             dossier = _new_dossier(
-                version, person, channel=channel, places=(reception, return_centre, unit), at=now, filed_by=actor
+                version,
+                person,
+                channel=channel,
+                places=(reception, return_centre, unit),
+                at=now,
+                filed_by=actor,
+                returning=returning,
             )
             dossier.set_state(State.FILED)
             dossier.save()
@@ -211,6 +253,8 @@ def dossier_receive_at_counter(
     applicant: dict,
     reception_centre_id: int,
     return_centre_id: int | None = None,
+    return_method: str = ReturnMethod.COUNTER,
+    return_address: str = "",
     commune_code: str | None = None,
     channel: str = Channel.DIRECT,
     paper_components: list[dict] | None = None,
@@ -230,16 +274,19 @@ def dossier_receive_at_counter(
     if channel not in (Channel.DIRECT, Channel.POST):
         raise InvalidInput(_("Kênh nộp không hợp lệ."), extra={"fields": {"channel": [_("direct hoặc post.")]}})
     now = core.moment_of(at)
-    version = _version_for_filing(procedure_code, now.date())
+    version = filing_version(procedure_code, now.date())
     person = Applicant.clean(applicant)
-    reception, return_centre, unit = _resolve_places(
+    reception, return_centre, unit = resolve_places(
         version, reception_centre_id=reception_centre_id, return_centre_id=return_centre_id, commune_code=commune_code
     )
+    returning = resolve_return(version, return_method, return_address)
     paper = docs.clean_paper_items(version, paper_components)
     prepared = docs.prepare(version, documents)
     with docs.removed_on_failure() as written, transaction.atomic():
         version_hold_for_filing(version.pk)
-        dossier = _new_dossier(version, person, channel=channel, places=(reception, return_centre, unit), at=now)
+        dossier = _new_dossier(
+            version, person, channel=channel, places=(reception, return_centre, unit), at=now, returning=returning
+        )
         dossier.set_state(State.RECEIVED)
         core.issue_code_and_appointment(dossier, at=now)
         dossier.save()

@@ -249,7 +249,6 @@ def _context_01(dossier: Dossier, form: SlipForm) -> dict:
     event = _last_event(dossier, FORM_STEPS["01"])
     if event is None or not dossier.code:
         raise SlipNotAvailable()
-    return_centre = dossier.return_centre
     fee = money_text(dossier.fee_vnd)
     if dossier.procedure_version.fee_note:
         fee = f"{fee} ({dossier.procedure_version.fee_note})"
@@ -259,7 +258,7 @@ def _context_01(dossier: Dossier, form: SlipForm) -> dict:
         "processing_time": _processing_time(dossier),
         "received_text": moment_text(event.at),
         "appointment": moment_text(_due_in_force(dossier, event.at)),
-        "return_place": ", ".join(part for part in (return_centre.name, return_centre.address) if part),
+        "return_place": dossier.return_place(),
         "fee": fee,
         "channel": dossier.get_channel_display(),
         "officer": _person(event.actor),

@@ -120,7 +120,34 @@ def test_any_centre_and_another_return_centre(client, world):
         "reception_centre_id": world.other_centre.pk,
         "return_centre_id": world.centre.pk,
         "commune_code": "",
+        "return_method": "counter",
+        "return_address": "",
     }
+
+
+def test_the_result_by_post_to_an_address(client, world):
+    draft = start(client)
+    body = {"reception_centre": world.centre.pk, "return_method": "post", "return_address": ""}
+    response = client.post(url("filing-place"), body)
+    text = response.content.decode()
+    assert response.status_code == 400 and 'href="#return_address"' in text and 'id="return_address-error"' in text
+    body["return_address"] = "Khu 3, xã Pà Cò"
+    assert client.post(url("filing-place"), body).status_code == 302
+    draft.refresh_from_db()
+    assert draft.data["place"]["return_method"] == "post"
+    assert draft.data["place"]["return_address"] == "Khu 3, xã Pà Cò"
+
+
+def test_online_return_is_offered_only_for_a_fully_online_procedure(client, world):
+    from procedures.models import OnlineLevel, ProcedureVersion
+
+    start(client)
+    ProcedureVersion.objects.filter(procedure__code="1.001193").update(online_level=OnlineLevel.PARTIAL)
+    assert 'value="online"' not in client.get(url("filing-place")).content.decode()
+    refused = client.post(url("filing-place"), {"reception_centre": world.centre.pk, "return_method": "online"})
+    assert refused.status_code == 400 and 'href="#return_method"' in refused.content.decode()
+    ProcedureVersion.objects.filter(procedure__code="1.001193").update(online_level=OnlineLevel.FULL)
+    assert 'value="online"' in client.get(url("filing-place")).content.decode()
 
 
 def test_applicant_step_reports_every_bad_field_beside_it(client, world):

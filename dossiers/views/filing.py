@@ -26,8 +26,10 @@ from django.views.decorators.http import require_http_methods
 from communes.models import CentreKind, FormerProvince
 from communes.selectors import centre_by_id, centre_list, commune_by_code, commune_list
 from dossiers.documents.checks import size_label
+from dossiers.models import ReturnMethod
 from dossiers.selectors import dossier_get, draft_get, draft_open_for
 from dossiers.services import drafts as service
+from dossiers.services.filing import return_methods_for
 from portal.common.errors import DomainError, InvalidInput, OutOfScope, json_error
 from procedures.models import CopyKind
 from procedures.selectors import procedure_version_in_force
@@ -164,6 +166,8 @@ def filing_place(request, code: str):
             "reception_centre_id": request.POST.get("reception_centre", ""),
             "return_centre_id": request.POST.get("return_centre", ""),
             "commune_code": request.POST.get("commune", ""),
+            "return_method": request.POST.get("return_method", ""),
+            "return_address": request.POST.get("return_address", "")[:400],
         }
         try:
             service.draft_update_step(draft_id=draft.pk, owner=request.user, step="place", data=place)
@@ -177,6 +181,8 @@ def filing_place(request, code: str):
         1,
         place=place,
         same_return=same_return,
+        return_method=place.get("return_method") or ReturnMethod.COUNTER,
+        return_methods=return_methods_for(draft.procedure_version) if draft.procedure_version else [],
         groups=_centre_groups(),
         communes=commune_list() if draft.procedure_version and draft.procedure_version.level == "commune" else None,
         errors=errors,
@@ -354,6 +360,7 @@ def _review_context(draft, message: str = "") -> dict:
         4,
         reception=reception,
         return_centre=return_centre,
+        place=place,
         commune=commune,
         applicant=draft.data.get("applicant") or {},
         rows=_component_rows(draft),

@@ -1,13 +1,15 @@
 """Which language a request is answered in: the person's choice, never their browser's guess.
 
-Many people here keep their phone in English while reading Vietnamese best, so a page never follows the browser's
-``Accept-Language``. The order is:
+Many people here keep their phone in English while reading Vietnamese best, so nothing a browser sends by itself
+decides the language. The order is:
 
-1. the language the person picked on the site (the ``django_language`` cookie the switch sets);
-2. for a logged-in person, the language saved in their profile (``User.language``), which log-in copies into the
+1. on the REST API (``/api/``), an ``Accept-Language`` header on a request that is not a browser navigation:
+   integrators choose it explicitly, and the portal's own pages send the page's language with every call they make
+   (``static/js/portal.js``). A navigation (``Sec-Fetch-Mode: navigate``: a slip or a document opened from a page,
+   the browsable API) carries the browser's own header, which is ignored like on any page;
+2. the language the person picked on the site (the ``django_language`` cookie the switch sets);
+3. for a logged-in person, the language saved in their profile (``User.language``), which log-in copies into the
    session (:data:`SESSION_KEY`);
-3. on the REST API only (``/api/``), an ``Accept-Language`` header: integrators choose it explicitly, and the
-   portal's own pages send the page's language explicitly with every request they make;
 4. Vietnamese.
 
 This replaces Django's ``LocaleMiddleware`` (which would take the browser's header for pages) and must sit where it
@@ -46,16 +48,16 @@ def _from_header(header: str) -> str | None:
 
 def chosen_language(request) -> str:
     """The language of this request (see the module's docstring for the order)."""
+    if request.path_info.startswith(API_PREFIX) and request.headers.get("Sec-Fetch-Mode") != "navigate":
+        found = _from_header(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
+        if found:
+            return found
     found = supported(request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME))
     if found:
         return found
     session = getattr(request, "session", None)
     if session is not None:
         found = supported(session.get(SESSION_KEY))
-        if found:
-            return found
-    if request.path_info.startswith(API_PREFIX):
-        found = _from_header(request.META.get("HTTP_ACCEPT_LANGUAGE", ""))
         if found:
             return found
     return settings.LANGUAGE_CODE

@@ -74,3 +74,24 @@ def test_the_api_honours_an_explicit_accept_language(client):
     vietnamese = client.get("/api/communes/99999/")
     assert vietnamese["Content-Language"] == "vi"
     assert "Accept-Language" in english["Vary"]
+
+
+def test_on_the_api_an_explicit_header_wins_over_the_session(client):
+    person = UserFactory(language="vi")
+    client.force_login(person)
+    response = client.get("/api/dossiers/999999/", HTTP_ACCEPT_LANGUAGE="en")
+    assert response["Content-Language"] == "en"
+
+
+def test_a_slip_opened_from_a_page_follows_the_choice_not_the_phone(client):
+    """A browser navigation to an API address (a receipt, a document) carries the phone's own Accept-Language:
+    ignored, like on any page."""
+    person = UserFactory(language="vi")
+    client.force_login(person)
+    response = client.get(
+        "/api/dossiers/999999/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9", HTTP_SEC_FETCH_MODE="navigate"
+    )
+    assert response["Content-Language"] == "vi"
+    client.cookies["django_language"] = "en"
+    chosen = client.get("/api/dossiers/999999/", HTTP_SEC_FETCH_MODE="navigate")
+    assert chosen["Content-Language"] == "en"

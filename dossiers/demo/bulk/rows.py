@@ -46,11 +46,13 @@ WRITTEN = [
     "supplement_count", "extension_count", "timeliness", "outcome", "result_document", "closing_reason", "fee_vnd",
     "paid_at", "paid_online", "rating", "rating_comment", "rated_at", "legacy_code", "legacy_unit",
     "remind_due_soon_for", "remind_overdue_for", "remind_escalated_for", "remind_transfer_at",
-    "remind_supplement_for",
+    "remind_supplement_for", "return_method", "return_address",
 ]  # fmt: skip
 NULL = r"\N"  # COPY text format; every generated value is a string without tab, newline or backslash
 #: The deadline watch's marks (``dossiers.services.reminders``): none yet — the first sweep reads every dossier
 NO_REMINDERS = "\t".join([NULL] * 5)
+#: The result returned at the counter of the return centre (no postal address)
+AT_COUNTER = "counter\t"
 BULK_PAYLOAD = json.dumps({"bulk": True})
 PAUSE_REASON = "Thiếu giấy tờ theo quy định"
 PAUSE_MISSING = json.dumps(["Tờ khai"], ensure_ascii=False)
@@ -275,7 +277,7 @@ class Generator:
         rest = (
             f"1\t{version.head}\t{state}\t1\tonline\t{self._applicant(version)}\t{NULL}\t{centre.id}\t{centre.id}\t"
             f"{unit}\t{NULL}\t{filed}\t" + "\t".join([NULL] * 8) + f"\t0\t0\t\t\t\t\t{version.fee}\t{NULL}\tf\t\t\t"
-            f"{NULL}\t\t\t{NO_REMINDERS}"
+            f"{NULL}\t\t\t{NO_REMINDERS}\t{AT_COUNTER}"
         )
         event = _event("applicant", "file", "", state, filed)
         return (self.anchor, None, filed, filed, rest, event, None, state)
@@ -299,7 +301,7 @@ class Generator:
                 rest = (
                     f"2\t{version.head}\t{state}\t3\tonline\t{applicant}\t{NULL}\t{centre.id}\t{centre.id}\t{unit}\t"
                     f"{NULL}\t{filed}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{NULL}\t{at}\t{NULL}\t0\t0\t\t\t\t"
-                    f"{REFUSE_REASON}\t{version.fee}\t{NULL}\tf\t\t\t{NULL}\t\t\t{NO_REMINDERS}"
+                    f"{REFUSE_REASON}\t{version.fee}\t{NULL}\tf\t\t\t{NULL}\t\t\t{NO_REMINDERS}\t{AT_COUNTER}"
                 )
                 return (received, None, filed, at, rest, _event("reception", "refuse", "filed", state, at), None, state)
         else:
@@ -434,7 +436,7 @@ class Generator:
             f"{n if finished is None else text_of(finished)}\t{n if returned is None else text_of(returned)}\t"
             f"{requests}\t0\t{timeliness}\t{outcome}\t{result}\t{reason}\t"
             f"{version.fee}\t{n if paid_at is None else text_of(paid_at)}\t{paid_online}\t{rating}\t\t"
-            f"{n if rated_at is None else rated_at}\t\t\t{NO_REMINDERS}"
+            f"{n if rated_at is None else rated_at}\t\t\t{NO_REMINDERS}\t{AT_COUNTER}"
         )
         if rating:
             event = _event("applicant", "rate", "returned", "returned", rated_at)
