@@ -370,6 +370,12 @@ REST_FRAMEWORK = {
 # The public dossier lookup (GET /api/lookup/, /tra-cuu/): requests per client address, counted in the default
 # cache (Redis in production, shared by every web process); over the rate, 429 with Retry-After.
 LOOKUP_RATE = env.str("LOOKUP_RATE", default="20/min")
+# The account pages, per client address (portal/accounts/views.py): registrations tried (each can tell whether a
+# CCCD has an account), failed log-ins whatever identifiers they tried (django-axes locks one identifier at one
+# address), password-reset mails asked for
+REGISTER_RATE = env.str("REGISTER_RATE", default="20/hour")
+LOGIN_ADDRESS_RATE = env.str("LOGIN_ADDRESS_RATE", default="100/hour")
+PASSWORD_RESET_RATE = env.str("PASSWORD_RESET_RATE", default="10/hour")
 # How many reverse proxies of ours append to X-Forwarded-For; 0 (the default) ignores that header and uses
 # REMOTE_ADDR, so that no client can pick the address its requests are counted under.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)

@@ -46,7 +46,7 @@ class RegisterThrottle(ClientAddressThrottle):
     limited_message = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu đăng ký; vui lòng thử lại sau %(minutes)d phút.")
 
     def get_rate(self) -> str:
-        return getattr(settings, self.rate_setting, "20/hour")
+        return getattr(settings, self.rate_setting)
 
     def limited_detail(self, seconds: int) -> str:
         return str(self.limited_message) % {"minutes": max(1, math.ceil(seconds / 60))}
@@ -62,7 +62,7 @@ class LoginAddressLimit(ClientAddressThrottle):
     rate_setting = "LOGIN_ADDRESS_RATE"
 
     def get_rate(self) -> str:
-        return getattr(settings, self.rate_setting, "100/hour")
+        return getattr(settings, self.rate_setting)
 
     def blocked_for(self, request) -> int:
         """Seconds this address must wait before trying again (0: it may try)."""
@@ -238,7 +238,7 @@ class ResetThrottle(ClientAddressThrottle):
     limited_message = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau %(minutes)d phút.")
 
     def get_rate(self) -> str:
-        return getattr(settings, self.rate_setting, "10/hour")
+        return getattr(settings, self.rate_setting)
 
     def limited_detail(self, seconds: int) -> str:
         return str(self.limited_message) % {"minutes": max(1, math.ceil(seconds / 60))}

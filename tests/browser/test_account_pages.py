@@ -20,21 +20,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PASSWORD = "Hoa-sen-nở-2026"
 
 
-@pytest.fixture(autouse=True)
-def _handlers_playwright_accepts(monkeypatch):
-    """TEMPORARY, until ``tests/browser/pages.py`` (the lead's) is fixed: its ``other.on("response",
-    responses.append)`` hands Playwright 1.65 a built-in method, which it cannot tag (AttributeError
-    ``_pw_impl_instance_``); wrap such handlers in a plain function."""
-    from playwright.sync_api import Page
-
-    original = Page.on
-
-    def on(self, event, handler):
-        return original(self, event, lambda *args: handler(*args))
-
-    monkeypatch.setattr(Page, "on", on)
-
-
 @pytest.fixture
 def ip(settings):
     settings.TRUSTED_PROXY_COUNT = 1
@@ -217,7 +202,7 @@ def test_the_profile_and_english_after_the_switch(loaded, citizen, live_server, 
         page.click(".lang button[value=vi]")
     assert page.locator("h1").inner_text() == "Tài khoản của tôi"
     with page.expect_navigation():
-        page.get_by_role("button", name="Đăng xuất").click()
+        page.locator("#main").get_by_role("button", name="Đăng xuất").click()
     assert page.url == live_server.url + "/"
     assert page.locator("nav").get_by_role("link", name="Đăng nhập").is_visible()
 
