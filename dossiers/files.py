@@ -3,9 +3,10 @@
 A file is written inside the transaction that writes its ``Document`` row, and removed again when that block fails
 (``documents.removed_on_failure``). Two cases still leave a file behind with no row: a caller's enclosing
 transaction rolled back after the block succeeded, or the process died between the write and the commit. This
-sweep finds such files under ``dossiers/`` and deletes those older than a margin (default 24 hours) — never a file
-young enough to belong to a transaction still in flight. It reads one directory per dossier and one query per
-dossier, so it suits a nightly run (``dossiers.tasks.documents_sweep``, in ``CELERY_BEAT_SCHEDULE``).
+sweep finds such files under ``dossiers/`` (documents) and ``drafts/`` (the files of online-filing drafts,
+``FilingDraftFile``) and deletes those older than a margin (default 24 hours) — never a file young enough to belong
+to a transaction still in flight. It reads one directory per dossier or draft and one query for each, so it suits a
+nightly run (``dossiers.tasks.documents_sweep``, in ``CELERY_BEAT_SCHEDULE``).
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from dossiers.models import Document, private_storage
+from dossiers.models import Document, FilingDraftFile, private_storage
 
 logger = logging.getLogger(__name__)
 
 ROOT = "dossiers"
+#: each folder of the private storage, with the rows whose ``file`` may point into it, by the id in the next folder
+ROOTS = ((ROOT, Document, "dossier_id"), ("drafts", FilingDraftFile, "draft_id"))
 DEFAULT_MARGIN = timedelta(hours=24)
 
 
@@ -43,24 +46,25 @@ def documents_sweep(*, margin: timedelta = DEFAULT_MARGIN, dry_run: bool = False
     """Delete (or, ``dry_run``, only list) the private files no document points to, older than ``margin``."""
     storage = private_storage()
     report = SweepReport()
-    if not storage.exists(ROOT):
-        return report
     cutoff = timezone.now() - margin
-    for directory in storage.listdir(ROOT)[0]:
-        known = set(
-            Document.objects.filter(dossier_id=int(directory)).values_list("file", flat=True)
-            if directory.isdigit()
-            else []
-        )
-        for name in _files_under(storage, f"{ROOT}/{directory}"):
-            report.files += 1
-            if name in known:
-                continue
-            if storage.get_modified_time(name) > cutoff:
-                report.too_young += 1
-                continue
-            report.orphans.append(name)
-            if not dry_run:
-                storage.delete(name)
-                logger.info("deleted %s: no document points to it", name)
+    for root, model, owner in ROOTS:
+        if not storage.exists(root):
+            continue
+        for directory in storage.listdir(root)[0]:
+            known = set(
+                model.objects.filter(**{owner: int(directory)}).values_list("file", flat=True)
+                if directory.isdigit()
+                else []
+            )
+            for name in _files_under(storage, f"{root}/{directory}"):
+                report.files += 1
+                if name in known:
+                    continue
+                if storage.get_modified_time(name) > cutoff:
+                    report.too_young += 1
+                    continue
+                report.orphans.append(name)
+                if not dry_run:
+                    storage.delete(name)
+                    logger.info("deleted %s: no row points to it", name)
     return report

@@ -41,3 +41,14 @@ def documents_sweep(margin_hours: float = 24) -> int:
     report = sweep(margin=timedelta(hours=margin_hours))
     logger.info("document sweep: %d files, %d orphans deleted", report.files, len(report.orphans))
     return len(report.orphans)
+
+
+@shared_task(name="dossiers.drafts_sweep", ignore_result=True)
+def drafts_sweep() -> int:
+    """Nightly: delete online-filing drafts untouched for ``DRAFT_MAX_AGE_DAYS``, with their files
+    (``dossiers.services.drafts``; also ``manage.py drafts_sweep``)."""
+    from dossiers.services.drafts import drafts_sweep as sweep
+
+    deleted = sweep()
+    logger.info("drafts sweep: %d drafts deleted", deleted)
+    return deleted

@@ -289,6 +289,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dossiers.documents_sweep",
         "schedule": crontab(hour=2, minute=15),
     },
+    # online-filing drafts nobody touched for DRAFT_MAX_AGE_DAYS, with their files (dossiers/services/drafts.py)
+    "dossiers-nightly-drafts-sweep": {
+        "task": "dossiers.drafts_sweep",
+        "schedule": crontab(hour=2, minute=45),
+    },
 }
 
 EMAIL_BACKEND = env.str(

@@ -90,3 +90,44 @@ def test_the_sweep_is_scheduled_nightly_as_a_task(settings, private_dir):
     app.loader.import_default_modules()  # what a worker does at start: every app's tasks module
     left_behind(private_dir, "dossiers/123456789/aa/aa-component.pdf", age=2 * DAY)
     assert app.tasks["dossiers.documents_sweep"].delay().get(timeout=10) == 1  # eager in tests
+
+
+def test_draft_files_no_row_points_to_go_too_and_a_drafts_files_stay(world, private_dir):
+    from django.utils import timezone
+
+    from dossiers.models import FilingDraft, FilingDraftFile
+
+    draft = FilingDraft.objects.create(owner=world.citizen, procedure_code="1.001193", data={})
+    kept = left_behind(private_dir, f"drafts/{draft.pk}/ab/ab12-component.pdf", age=3 * DAY)
+    FilingDraftFile.objects.create(
+        draft=draft,
+        file=str(kept.relative_to(private_dir)),
+        original_name="a.pdf",
+        size=10,
+        content_type="application/pdf",
+        sha256="0" * 64,
+        uploaded_at=timezone.now(),
+    )
+    abandoned = left_behind(private_dir, "drafts/999999999/cd/cd34-component.pdf", age=3 * DAY)
+    report = documents_sweep()
+    assert report.orphans == [str(abandoned.relative_to(private_dir))]
+    assert kept.exists() and not abandoned.exists()
+
+
+def test_old_drafts_are_swept_nightly_as_a_task(settings, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from dossiers.models import FilingDraft
+
+    entry = settings.CELERY_BEAT_SCHEDULE["dossiers-nightly-drafts-sweep"]
+    assert entry["task"] == "dossiers.drafts_sweep"
+    old = FilingDraft.objects.create(owner=world.citizen, procedure_code="1.001193", data={})
+    FilingDraft.objects.filter(pk=old.pk).update(updated_at=timezone.now() - timedelta(days=31))
+    fresh = FilingDraft.objects.create(owner=world.other_citizen, procedure_code="1.001193", data={})
+    from portal.celery import app
+
+    app.loader.import_default_modules()
+    assert app.tasks["dossiers.drafts_sweep"].delay().get(timeout=10) == 1
+    assert list(FilingDraft.objects.values_list("pk", flat=True)) == [fresh.pk]
