@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from communes.models import ProcessingUnit, ServiceCentre
+from communes.models import Commune, ProcessingUnit, ServiceCentre
 from portal.accounts.models import Membership, StaffRole, User
 
 PASSWORD = "Demo@2026"  # noqa: S105 (the demo's published password, refused in production)
@@ -21,6 +21,7 @@ PASSWORD = "Demo@2026"  # noqa: S105 (the demo's published password, refused in 
 VIET_TRI = "07900"  # Phường Việt Trì — old Phú Thọ, the provincial seat
 PA_CO = "05212"  # Xã Pà Cò — a remote highland commune of old Mai Châu district, old Hòa Bình, next to Sơn La
 TAM_DAO = "08911"  # Xã Tam Đảo — a commune of old Vĩnh Phúc
+HOA_BINH = "04795"  # Phường Hòa Bình — old Hòa Bình
 BRANCH_VIET_TRI = "branch-viet-tri"  # the provincial centre's branch at Việt Trì (old Phú Thọ)
 
 
@@ -41,6 +42,7 @@ class CitizenAccount:
     id_number: str  # CCCD: birth-province code, century/sex digit, year of birth, 6 digits
     phone: str
     address: str
+    commune_code: str  # where they live (the profile's commune: its centre is preselected when they file)
 
 
 def _commune_staff(slug: str, code: str, place: str, names: tuple[str, str, str]) -> list[StaffAccount]:
@@ -80,11 +82,17 @@ STAFF: list[StaffAccount] = [
 ]
 
 CITIZENS: list[CitizenAccount] = [
-    CitizenAccount("demo-congdan-1", "Nguyễn Thị Thu Hà", "025188004512", "0912345601", "Tổ 5, phường Việt Trì"),
-    CitizenAccount("demo-congdan-2", "Trần Văn Nam", "025079006237", "0983210402", "Khu 2, phường Việt Trì"),
-    CitizenAccount("demo-congdan-3", "Bùi Thị Nguyệt", "017195008841", "0967118503", "Xóm Mới, phường Hòa Bình"),
-    CitizenAccount("demo-congdan-4", "Giàng A Tủa", "017201003390", "0372554604", "Bản Pà Cò, xã Pà Cò"),
-    CitizenAccount("demo-congdan-5", "Phan Đức Anh", "026085009977", "0868443705", "Thôn Đền Thõng, xã Tam Đảo"),
+    CitizenAccount(
+        "demo-congdan-1", "Nguyễn Thị Thu Hà", "025188004512", "0912345601", "Tổ 5, phường Việt Trì", VIET_TRI
+    ),
+    CitizenAccount("demo-congdan-2", "Trần Văn Nam", "025079006237", "0983210402", "Khu 2, phường Việt Trì", VIET_TRI),
+    CitizenAccount(
+        "demo-congdan-3", "Bùi Thị Nguyệt", "017195008841", "0967118503", "Xóm Mới, phường Hòa Bình", HOA_BINH
+    ),
+    CitizenAccount("demo-congdan-4", "Giàng A Tủa", "017201003390", "0372554604", "Bản Pà Cò, xã Pà Cò", PA_CO),
+    CitizenAccount(
+        "demo-congdan-5", "Phan Đức Anh", "026085009977", "0868443705", "Thôn Đền Thõng, xã Tam Đảo", TAM_DAO
+    ),
 ]
 
 STAFF_ROLE_LABELS = {
@@ -140,6 +148,7 @@ def demo_accounts_ensure() -> dict[str, User]:
                         is_superuser=admin,
                     )
                 )
+        communes = dict(Commune.objects.filter(code__in={c.commune_code for c in CITIZENS}).values_list("code", "pk"))
         for citizen in CITIZENS:
             if citizen.username in missing:
                 new.append(
@@ -148,6 +157,8 @@ def demo_accounts_ensure() -> dict[str, User]:
                         full_name=citizen.full_name,
                         id_number=citizen.id_number,
                         phone=citizen.phone,
+                        address=citizen.address,
+                        commune_id=communes.get(citizen.commune_code),
                         password=password,
                     )
                 )

@@ -338,6 +338,8 @@ def test_the_demo_accounts_hold_the_roles_of_the_brief(catalogue, private_dir):
         assert services.clean_id_number(user.id_number) == citizen.id_number
         assert services.clean_phone(user.phone) == citizen.phone
         assert user.check_password(PASSWORD)
+        # a profile to file from: the address and the commune whose centre the filing form preselects
+        assert user.address == citizen.address and user.commune.code == citizen.commune_code
 
 
 def test_the_readme_lists_the_demo_log_ins():
