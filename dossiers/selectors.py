@@ -359,3 +359,30 @@ def draft_get(*, user, draft_id: int):
     if draft is None:
         raise OutOfScope()
     return draft
+
+
+# --- "Hồ sơ của tôi": the person's own dossiers (dossiers/views/mine.py) ------------------------------------------
+
+
+def _own(access: Access) -> Q:
+    condition = Q(filed_by_id=access.user_id)
+    if access.id_number:
+        condition |= Q(applicant_id_number=access.id_number)
+    return condition
+
+
+def my_dossiers(*, user) -> QuerySet[Dossier]:
+    """The dossiers ``user`` filed or is the applicant of, newest first: never one they only see as staff."""
+    access = access_for(user)
+    if access.user_id is None:
+        return Dossier.objects.none()
+    return dossier_list(user=user).filter(_own(access)).order_by("-filed_at", "-id")
+
+
+def my_dossier_get(*, user, dossier_id: int) -> Dossier:
+    """One of the person's own dossiers with its detail lists (``OutOfScope``, a 404, for any other, even one they
+    see as staff)."""
+    dossier = dossier_get(user=user, dossier_id=dossier_id)
+    if Role.APPLICANT not in roles_on(access_for(user), dossier):
+        raise OutOfScope()
+    return dossier

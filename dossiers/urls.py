@@ -2,9 +2,8 @@
 
 from django.urls import path
 
-from dossiers.views import filing
+from dossiers.views import filing, mine
 from dossiers.views.lookup import lookup_page
-from portal.placeholder import placeholder
 
 urlpatterns = [
     path("tra-cuu/", lookup_page, name="lookup"),
@@ -17,6 +16,9 @@ urlpatterns = [
     path("nop-ho-so/<str:code>/kiem-tra/", filing.filing_review, name="filing-review"),
     path("nop-ho-so/<str:code>/da-nop/<int:draft_id>/", filing.filing_done, name="filing-done"),
     # the citizen's own dossiers (dossiers/views/mine.py)
-    path("ho-so-cua-toi/", placeholder, name="my-dossiers"),
-    path("ho-so-cua-toi/<int:id>/", placeholder, name="my-dossier"),
+    path("ho-so-cua-toi/", mine.my_dossiers_page, name="my-dossiers"),
+    path("ho-so-cua-toi/<int:id>/", mine.my_dossier_page, name="my-dossier"),
+    path("ho-so-cua-toi/<int:id>/bo-sung/", mine.my_dossier_supplement, name="my-dossier-supplement"),
+    path("ho-so-cua-toi/<int:id>/rut/", mine.my_dossier_withdraw, name="my-dossier-withdraw"),
+    path("ho-so-cua-toi/<int:id>/danh-gia/", mine.my_dossier_rate, name="my-dossier-rate"),
 ]

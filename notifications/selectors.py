@@ -39,3 +39,12 @@ def templates_of(keys) -> dict[tuple[str, str, str], tuple[str, str]]:
         language__in={key[2] for key in keys},
     ).values_list("kind", "channel", "language", "subject", "body")
     return {(kind, channel, language): (subject, body) for kind, channel, language, subject, body in rows}
+
+
+def notices_about(user, *, dossier_id: int) -> QuerySet[Notification]:
+    """The in-app notices ``user`` received about one dossier (never anyone else's), newest first."""
+    if user is None or not user.is_authenticated:
+        return Notification.objects.none()
+    return Notification.objects.filter(
+        recipient_id=user.pk, dossier_id=dossier_id, channel=Channel.INAPP, status=Status.SENT
+    ).order_by("-created_at", "-id")

@@ -17,8 +17,11 @@
     return m ? m[4] + ":" + m[5] + ", " + m[3] + "/" + m[2] + "/" + m[1] : "—";
   }
 
+  var summary = document.getElementById("lookup-summary");
+
   function showErrors(fields) {
     fields = fields || {};
+    var any = false;
     form.querySelectorAll("[data-error-for]").forEach(function (slot) {
       var names = slot.getAttribute("data-error-for").split(" ");
       var messages = [];
@@ -29,7 +32,21 @@
       });
       slot.textContent = messages.join(" ");
       slot.hidden = messages.length === 0;
+      any = any || messages.length > 0;
+      // the summary at the top links to the first field of the slot; the group gets the error border
+      var item = summary && summary.querySelector("[data-summary-for='" + names[0] + "']");
+      if (item) {
+        item.querySelector("a").textContent = slot.textContent;
+        item.hidden = slot.hidden;
+      }
+      var group = form.querySelector("[data-group-for='" + names.join(" ") + "']");
+      if (group) group.classList.toggle("form-group-error", messages.length > 0);
     });
+    if (summary) {
+      summary.hidden = !any;
+      if (any) summary.focus();
+    }
+    return any;
   }
 
   function fail(text) {
@@ -52,8 +69,7 @@
     result.focus();
   }
 
-  form.addEventListener("submit", function (event) {
-    event.preventDefault();
+  function lookup() {
     var query = {};
     ["code", "id_number", "phone"].forEach(function (name) {
       var value = form.elements[name].value.trim();
@@ -77,14 +93,25 @@
         return response.json().then(function (body) { return { status: response.status, body: body }; });
       })
       .then(function (answer) {
-        showErrors(answer.body.fields);
+        var invalid = showErrors(answer.body.fields);
         if (answer.status === 200) show(answer.body);
+        else if (invalid) { result.hidden = true; message.hidden = true; }
         else fail(answer.body.detail || form.getAttribute("data-error-network"));
       })
-      .catch(function () { fail(form.getAttribute("data-error-network")); })
+      .catch(function () {  // network failure: say so, with a "Thử lại" button
+        showErrors({});
+        result.hidden = true;
+        if (window.Portal) window.Portal.failure(message, form.getAttribute("data-error-network"), lookup);
+        else fail(form.getAttribute("data-error-network"));
+      })
       .then(function () {
         button.disabled = false;
         form.removeAttribute("aria-busy");
       });
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    lookup();
   });
 })();

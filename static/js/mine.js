@@ -1,0 +1,61 @@
+/* "Hồ sơ của tôi" (dossiers/views/mine.py): the supplement form sends its files with XMLHttpRequest to show the
+   upload's progress. Without JavaScript it is the same multipart POST; the server's answer is the same either way:
+   a redirect to the dossier (done, or stale) or the form again with its errors. */
+(function (window, document) {
+  "use strict";
+  var form = document.getElementById("mine-supplement");
+  if (!form || !window.FormData || !window.XMLHttpRequest) return;
+  var progress = form.querySelector(".mine-progress");
+  var bar = progress.querySelector("progress");
+  var label = progress.querySelector(".mine-progress-text");
+  var failure = form.querySelector(".mine-failure");
+  var button = form.querySelector("button[type=submit]");
+  var busy = false;
+
+  function send() {
+    if (busy) return;
+    busy = true;
+    button.disabled = true;
+    failure.hidden = true;
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", form.action);
+    progress.hidden = false;
+    bar.value = 0;
+    label.textContent = form.getAttribute("data-text-uploading");
+    xhr.upload.addEventListener("progress", function (event) {
+      if (event.lengthComputable) {
+        bar.value = Math.round((event.loaded / event.total) * 100);
+        label.textContent = form.getAttribute("data-text-uploading") + " " + bar.value + " %";
+      }
+    });
+    xhr.addEventListener("load", function () {
+      var landed = xhr.responseURL || "";
+      if (xhr.status === 200 && landed && landed.split("?")[0] !== form.action.split("?")[0]) {
+        window.location.assign(landed);  // done (or the dossier changed meanwhile): the dossier's page says which
+        return;
+      }
+      if (xhr.status === 200 || xhr.status === 400) {  // the form again, with its errors beside the fields
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+        return;
+      }
+      done(Portal.text.server);
+    });
+    xhr.addEventListener("error", function () { done(Portal.text.network); });
+    xhr.send(new FormData(form));
+  }
+
+  function done(message) {
+    busy = false;
+    button.disabled = false;
+    progress.hidden = true;
+    Portal.failure(failure, message, send);
+    failure.hidden = false;
+  }
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    send();
+  });
+})(window, document);
