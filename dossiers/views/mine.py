@@ -15,8 +15,9 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -151,7 +152,11 @@ def _version(request) -> int:
         return -1  # a form without its version cannot act: it is answered as a stale page
 
 
-def _detail(dossier_id: int):
+def _detail(request, dossier_id: int):
+    """Back to the dossier's page. The supplement form's script (``static/js/mine.js``) sends with XMLHttpRequest:
+    it gets the address as JSON and goes there itself, so that the page's message is not used up by the request."""
+    if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+        return JsonResponse({"redirect": reverse("my-dossier", kwargs={"id": dossier_id})})
     return redirect("my-dossier", id=dossier_id)
 
 
@@ -162,7 +167,7 @@ def _refused(request, exc: DomainError, dossier_id: int, action: Action):
         messages.warning(request, ALREADY_DONE if done else STALE)
     else:
         messages.error(request, exc.detail)
-    return _detail(dossier_id)
+    return _detail(request, dossier_id)
 
 
 def _already_done(request, dossier_id: int, action: Action) -> bool:
@@ -291,7 +296,7 @@ def my_dossier_supplement(request, id: int):
         if request.method == "POST":
             return _refused(request, StaleVersion(), dossier.pk, Action.SUPPLEMENT)
         messages.info(request, _("Hồ sơ này hiện không cần bổ sung giấy tờ."))
-        return _detail(dossier.pk)
+        return _detail(request, dossier.pk)
     rows = _supplement_rows(dossier, pause)
     errors: dict[str, str] = {}
     note = ""
@@ -321,7 +326,7 @@ def my_dossier_supplement(request, id: int):
                 return _refused(request, exc, dossier.pk, Action.SUPPLEMENT)
             else:
                 messages.success(request, _("Đã gửi giấy tờ bổ sung. Hồ sơ được tiếp tục giải quyết."))
-                return _detail(dossier.pk)
+                return _detail(request, dossier.pk)
         for row in rows:
             row["error"] = errors.get(row["field"], "")
     status = 400 if errors else 200
@@ -368,7 +373,7 @@ def my_dossier_withdraw(request, id: int):
         if request.method == "POST":
             return _refused(request, StaleVersion(), dossier.pk, Action.WITHDRAW)
         messages.info(request, _("Hồ sơ này hiện không thể rút."))
-        return _detail(dossier.pk)
+        return _detail(request, dossier.pk)
     errors: dict[str, str] = {}
     reason = ""
     if request.method == "POST":
@@ -389,7 +394,7 @@ def my_dossier_withdraw(request, id: int):
                     request,
                     _("Đã gửi yêu cầu rút hồ sơ. Cơ quan giải quyết sẽ xác nhận và thông báo cho bạn."),
                 )
-                return _detail(dossier.pk)
+                return _detail(request, dossier.pk)
     return render(
         request,
         "dossiers/mine/withdraw.html",
@@ -410,7 +415,7 @@ def my_dossier_rate(request, id: int):
             request,
             _("Hồ sơ đã được đánh giá.") if dossier.rated_at else _("Bạn có thể đánh giá sau khi nhận kết quả."),
         )
-        return _detail(dossier.pk)
+        return _detail(request, dossier.pk)
     errors: dict[str, str] = {}
     rating = request.POST.get("rating", "") if request.method == "POST" else ""
     comment = nfc(request.POST.get("comment", ""))[:2000] if request.method == "POST" else ""
@@ -432,7 +437,7 @@ def my_dossier_rate(request, id: int):
                 return _refused(request, exc, dossier.pk, Action.RATE)
             else:
                 messages.success(request, _("Cảm ơn bạn đã đánh giá."))
-                return _detail(dossier.pk)
+                return _detail(request, dossier.pk)
     return render(
         request,
         "dossiers/mine/rate.html",

@@ -19,6 +19,7 @@
     failure.hidden = true;
     var xhr = new XMLHttpRequest();
     xhr.open("POST", form.action);
+    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
     progress.hidden = false;
     bar.value = 0;
     label.textContent = form.getAttribute("data-text-uploading");
@@ -29,9 +30,12 @@
       }
     });
     xhr.addEventListener("load", function () {
-      var landed = xhr.responseURL || "";
-      if (xhr.status === 200 && landed && landed.split("?")[0] !== form.action.split("?")[0]) {
-        window.location.assign(landed);  // done (or the dossier changed meanwhile): the dossier's page says which
+      var answer = null;
+      if ((xhr.getResponseHeader("Content-Type") || "").indexOf("application/json") === 0) {
+        try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+      }
+      if (xhr.status === 200 && answer && answer.redirect) {
+        window.location.assign(answer.redirect);  // done (or the dossier changed meanwhile): its page says which
         return;
       }
       if (xhr.status === 200 || xhr.status === 400) {  // the form again, with its errors beside the fields

@@ -19,6 +19,7 @@ from dossiers.tests import conftest as dossier_fixtures
 from dossiers.tests.factories import file_online
 from dossiers.tests.states import PATHS, walk
 from dossiers.workflow import State
+from tests.browser.pages import ARTIFACTS, MAX_PAGE_BYTES, WIDTHS, _compressed_size, assert_accessible, check_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 ID_NUMBER = "025190001234"
@@ -63,6 +64,58 @@ def phone(browser, ip):
         yield context.new_page()
     finally:
         context.close()
+
+
+def check_state(browser, url: str, ip: str, act, name: str) -> None:
+    """``check_page`` for a state reached by acting on the page (a result, an error): at 360 and 1280 px, open
+    ``url``, ``act(page)``, then the same checks — language, one h1, no horizontal scrolling, axe-core, weight."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    for width, height in WIDTHS:
+        context = browser.new_context(
+            locale="en-US",
+            viewport={"width": width, "height": height},
+            is_mobile=width < 600,
+            extra_http_headers={"X-Forwarded-For": ip},
+        )
+        try:
+            page = context.new_page()
+            responses = []
+            page.on("response", lambda response, into=responses: into.append(response))
+            page.goto(url)
+            act(page)
+            page.wait_for_load_state("networkidle")
+            assert page.locator("html").get_attribute("lang") == "vi"
+            assert page.locator("h1").count() == 1
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            assert_accessible(page)
+            assert sum(_compressed_size(r) for r in responses) <= MAX_PAGE_BYTES
+            page.screenshot(path=str(ARTIFACTS / f"{name}-{width}.png"), full_page=True)
+        finally:
+            context.close()
+
+
+def test_the_page_empty_with_a_result_and_with_an_error(dossier, live_server, desk, browser, ip):
+    desk.goto(f"{live_server.url}/tra-cuu/")
+    check_page(desk, "lookup-empty")
+    url = f"{live_server.url}/tra-cuu/?code={dossier.code}"
+
+    def found(page):
+        page.get_by_label("Số CCCD hoặc mã số thuế").fill(ID_NUMBER)
+        page.get_by_role("button", name="Tra cứu", exact=True).click()
+        page.locator("#lookup-result").wait_for(state="visible")
+
+    def invalid(page):
+        page.get_by_role("button", name="Tra cứu", exact=True).click()
+        page.locator("#lookup-summary").wait_for(state="visible")
+
+    def not_found(page):
+        page.get_by_label("Số CCCD hoặc mã số thuế").fill("025190009999")
+        page.get_by_role("button", name="Tra cứu", exact=True).click()
+        page.locator("#lookup-message").wait_for(state="visible")
+
+    check_state(browser, url, ip, found, "lookup-result")
+    check_state(browser, url, ip, invalid, "lookup-error")
+    check_state(browser, url, ip, not_found, "lookup-not-found")
 
 
 def test_lookup_from_the_qr_link(dossier, live_server, desk, artifacts_dir):
@@ -112,6 +165,13 @@ def test_a_wrong_id_number_is_not_found(dossier, live_server, desk, artifacts_di
     error.wait_for(state="visible")
     assert error.inner_text() == "Hãy nhập số CCCD (hoặc mã số thuế) hoặc số điện thoại của người nộp."
     assert page.locator("#id_number").get_attribute("aria-invalid") == "true"
+    # the error summary at the top links to the field, and has the focus
+    summary = page.locator("#lookup-summary")
+    assert summary.is_visible() and page.evaluate("document.activeElement.id") == "lookup-summary"
+    link = summary.locator("a[href='#id_number']")
+    assert link.inner_text() == error.inner_text()
+    assert page.locator("[data-group-for='id_number phone']").get_attribute("class").endswith("form-group-error")
+    assert message.is_hidden()
     page.screenshot(path=str(artifacts_dir / "lookup-errors-desktop.png"), full_page=True)
 
 
@@ -148,6 +208,12 @@ def test_without_javascript_the_form_posts_to_the_page(dossier, live_server, bro
         assert result.locator(".status-label").inner_text() == "Đang xử lý"
         assert result.locator("[data-field='applicant.name']").inner_text() == "N. T. H."
         assert page.evaluate("document.documentElement.scrollWidth") <= 375
+        # an empty pair without JavaScript: the summary links to the field, the error is beside it
+        page.get_by_label("Số CCCD hoặc mã số thuế").fill("")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Tra cứu", exact=True).click()
+        assert page.locator("#lookup-summary a[href='#id_number']").is_visible()
+        assert page.locator("#pair-error").is_visible()
         page.screenshot(path=str(artifacts_dir / "lookup-result-nojs-phone.png"), full_page=True)
     finally:
         context.close()
