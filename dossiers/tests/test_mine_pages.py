@@ -374,3 +374,16 @@ def test_the_lookup_page_answers_without_javascript(world):
     result = html.split('id="lookup-result"', 1)[1]
     assert "*********234" in result and "025190001234" not in result
     assert 'id="lookup-summary"' in html and "Đã tiếp nhận" in html
+
+
+def test_the_supplement_script_gets_the_address_as_json_and_the_message_waits(world):
+    dossier = dossier_in(world, State.SUPPLEMENT_REQUESTED)
+    client = client_of(world.citizen)
+    response = client.post(
+        reverse("my-dossier-supplement", kwargs={"id": dossier.pk}),
+        {"version": dossier.version, "file-1": tiny_pdf()},
+        HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+    )
+    assert response.status_code == 200 and response.json() == {"redirect": detail(dossier)}
+    page = client.get(detail(dossier))
+    assert "Đã gửi giấy tờ bổ sung. Hồ sơ được tiếp tục giải quyết." in texts(page)
