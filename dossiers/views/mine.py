@@ -211,7 +211,7 @@ def my_dossiers_page(request):
 # --- One dossier -------------------------------------------------------------------------------------------
 
 
-def _timeline(dossier) -> list[dict]:
+def _timeline(dossier, now: str) -> list[dict]:
     items = []
     for event in dossier.events.all():
         text = EVENT_WORDS.get(event.action)
@@ -222,9 +222,7 @@ def _timeline(dossier) -> list[dict]:
             note = event.reason
         items.append({"text": text, "at": event.at, "note": note, "status": "done"})
     state = State(dossier.state)
-    items.append(
-        {"text": _("Bây giờ"), "label": STATUS_TAGS[state][0], "note": next_step(dossier), "status": "current"}
-    )
+    items.append({"text": _("Bây giờ"), "label": STATUS_TAGS[state][0], "note": now, "status": "current"})
     for text in _AHEAD.get(state, []):
         items.append({"text": text, "status": "ahead"})
     return items
@@ -258,6 +256,7 @@ def _actions(dossier) -> dict[str, bool]:
 @require_http_methods(["GET", "HEAD"])
 def my_dossier_page(request, id: int):
     dossier = _dossier(request, id)
+    now = next_step(dossier)
     forms = [(number, FORMS[number].title) for number in available_forms(dossier) if number != "06"]
     return render(
         request,
@@ -265,13 +264,13 @@ def my_dossier_page(request, id: int):
         {
             "dossier": dossier,
             "tag": _tag(dossier.state),
-            "timeline": _timeline(dossier),
+            "timeline": _timeline(dossier, now),
             "pause": _open_pause(dossier) if dossier.state == State.SUPPLEMENT_REQUESTED else None,
             "notices": _notices(request, dossier),
             "slips": forms,
             "documents": list(dossier.documents.all()),
             "actions": _actions(dossier),
-            "next_step": next_step(dossier),
+            "next_step": now,
         },
     )
 
