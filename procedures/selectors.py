@@ -10,9 +10,10 @@ import datetime
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import Count, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Case, CharField, Count, FloatField, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communes.models import ProcessingUnit
 from portal.common.errors import NotFound
@@ -159,6 +160,8 @@ LIST_COLUMNS = (
     "effective_from",
 )
 FACETS = ("field", "level")
+#: The citizen catalogue's filter panel also counts per online level and fee (free / paid); the same grouped query.
+PANEL_FACETS = ("field", "level", "online_level", "fee")
 
 
 def catalogue_filter_q(name: str, value) -> Q:
@@ -260,6 +263,8 @@ class CatalogueFacets:
     total: int  # what procedure_search returns for the same query and filters
     field: list[FacetCount]
     level: list[FacetCount]
+    online_level: list[FacetCount] = ()  # for the citizen pages' filter panel (the API shows field and level)
+    fee: list[FacetCount] = ()
 
 
 def catalogue_facets(
@@ -274,33 +279,58 @@ def catalogue_facets(
     return _facets(terms, filters or {}, on, _similar_ids(terms, fuzzy))
 
 
+def _fee_bucket() -> Case:
+    return Case(
+        When(fee_vnd=0, then=Value("free")),
+        When(fee_vnd__gt=0, then=Value("paid")),
+        default=Value(""),
+        output_field=CharField(),
+    )
+
+
+FEE_LABELS = {"free": gettext_lazy("Không mất phí"), "paid": gettext_lazy("Có phí, lệ phí")}
+
+
 def _facets(
     terms: search.SearchTerms | None, filters: dict, on: datetime.date | None, similar_ids: list[int] | None
 ) -> CatalogueFacets:
-    qs = _catalogue_matches(terms=terms, filters=filters, on=on, similar_ids=similar_ids, exclude=FACETS)
-    rows = qs.order_by().values_list("field__slug", "field__name", "level").annotate(n=Count("id"))
-    chosen_field, chosen_level = filters.get("field"), filters.get("level")
-    by_field: dict[tuple[str, str], int] = {}
-    by_level: dict[str, int] = {}
+    """One grouped query (field × level × online level × fee) counts every facet: each facet applies every chosen
+    filter but its own, ``total`` applies them all."""
+    qs = _catalogue_matches(terms=terms, filters=filters, on=on, similar_ids=similar_ids, exclude=PANEL_FACETS)
+    rows = (
+        qs.order_by()
+        .annotate(fee_bucket=_fee_bucket())
+        .values_list("field__slug", "field__name", "level", "online_level", "fee_bucket")
+        .annotate(n=Count("id"))
+    )
+    chosen = {name: filters.get(name) for name in PANEL_FACETS}
+    counts: dict[str, dict] = {name: {} for name in PANEL_FACETS}
+    field_names: dict[str, str] = {}
     total = 0
-    for slug, name, level, n in rows:
-        field_ok = chosen_field is None or slug == chosen_field
-        level_ok = chosen_level is None or level == chosen_level
-        if level_ok:
-            by_field[slug, name] = by_field.get((slug, name), 0) + n
-        if field_ok:
-            by_level[level] = by_level.get(level, 0) + n
-        if field_ok and level_ok:
+    for slug, name, level, online_level, fee, n in rows:
+        values = {"field": slug, "level": level, "online_level": online_level, "fee": fee}
+        field_names[slug] = name
+        ok = {facet: chosen[facet] in (None, "") or values[facet] == chosen[facet] for facet in PANEL_FACETS}
+        for facet in PANEL_FACETS:
+            if all(ok[other] for other in PANEL_FACETS if other != facet):
+                counts[facet][values[facet]] = counts[facet].get(values[facet], 0) + n
+        if all(ok.values()):
             total += n
-    fields = sorted(by_field.items(), key=lambda item: (-item[1], fold(item[0][1])))
+    fields = sorted(counts["field"].items(), key=lambda item: (-item[1], fold(field_names[item[0]])))
+
+    def choices(facet: str, pairs) -> list[FacetCount]:
+        return [
+            FacetCount(value=value, label=str(label), count=counts[facet][value])
+            for value, label in pairs
+            if counts[facet].get(value)
+        ]
+
     return CatalogueFacets(
         total=total,
-        field=[FacetCount(value=slug, label=name, count=n) for (slug, name), n in fields],
-        level=[
-            FacetCount(value=value, label=str(label), count=by_level[value])
-            for value, label in Level.choices
-            if by_level.get(value)
-        ],
+        field=[FacetCount(value=slug, label=field_names[slug], count=n) for slug, n in fields],
+        level=choices("level", Level.choices),
+        online_level=choices("online_level", OnlineLevel.choices),
+        fee=choices("fee", FEE_LABELS.items()),
     )
 
 
@@ -345,6 +375,37 @@ def procedure_detail(*, code: str, on: datetime.date | None = None) -> Procedure
     if not found:
         raise NotFound(_("Không tìm thấy thủ tục có mã này trong danh mục đang có hiệu lực."))
     return found[0]
+
+
+def procedure_abolished(*, code: str, on: datetime.date | None = None) -> ProcedureVersion | None:
+    """The abolition of ``code`` in force on ``on`` (with its decision), when the procedure was abolished."""
+    on = on or timezone.localdate()
+    return (
+        ProcedureVersion.objects.select_related("procedure", "decision")
+        .filter(procedure__code=nfc(code).replace(" ", ""), change=VersionChange.ABOLISHED, effective_from__lte=on)
+        .order_by("-effective_from")
+        .first()
+    )
+
+
+def closest_procedures(*, q: str | None, limit: int = 5, on: datetime.date | None = None) -> list[ProcedureVersion]:
+    """Suggestions for a search that found nothing: what the query finds without filters, else (PostgreSQL) the
+    names most word-similar to it, however little — at most ``limit`` versions in force."""
+    found = catalogue_search(q=q)
+    if found.facets.total:
+        return found.page(0, limit)
+    terms = search.parse_query(q)
+    if not search.fuzzy_available(terms, vendor=connection.vendor):
+        return []
+    score = search.NameSQL("WORD_SIMILARITY(%s, {folded})", [terms.folded], output_field=FloatField())
+    return list(
+        versions_in_force(on=on)
+        .select_related(*LIST_RELATED)
+        .only(*LIST_COLUMNS)
+        .annotate(similarity=score)
+        .filter(similarity__gt=0.2)
+        .order_by("-similarity", "name")[:limit]
+    )
 
 
 def procedure_fields(*, on: datetime.date | None = None) -> list[dict]:

@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from portal.placeholder import placeholder
+from procedures import views
 
 urlpatterns = [
-    path("thu-tuc/", placeholder, name="catalogue"),
-    path("thu-tuc/<str:code>/", placeholder, name="procedure"),
+    path("thu-tuc/", views.catalogue, name="catalogue"),
+    path("thu-tuc/<str:code>/", views.procedure, name="procedure"),
 ]

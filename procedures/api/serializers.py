@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -186,12 +186,16 @@ class FacetsSerializer(serializers.Serializer):
 
 
 class ComponentSerializer(serializers.ModelSerializer):
+    """A component of the dossier; ``id`` is what filing sends as ``components[i]`` beside ``documents[i]``."""
+
     copy_kind_label = serializers.CharField(source="get_copy_kind_display")
     has_template = serializers.SerializerMethodField()
+    template_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Component
         fields = [
+            "id",
             "order",
             "name",
             "copy_kind",
@@ -200,10 +204,37 @@ class ComponentSerializer(serializers.ModelSerializer):
             "is_required",
             "template_name",
             "has_template",
+            "template_url",
         ]
 
     def get_has_template(self, component: Component) -> bool:
         return bool(component.template)
+
+    @extend_schema_field(serializers.CharField(allow_null=True, help_text="Tải mẫu đơn, tờ khai; null khi chưa có tệp"))
+    def get_template_url(self, component: Component) -> str | None:
+        return component.template.url if component.template else None
+
+
+RETURN_METHOD_LABELS = {
+    "counter": gettext_lazy("Nhận tại quầy"),
+    "post": gettext_lazy("Nhận qua dịch vụ bưu chính công ích"),
+    "online": gettext_lazy("Nhận bản điện tử trên cổng"),
+}
+
+
+def return_methods_of(version: ProcedureVersion) -> list[str]:
+    """How the result may reach the applicant: at a counter or by public post always, electronically only when the
+    procedure is fully online (toàn trình). The same rule as ``dossiers.services.filing.return_methods_for``, which
+    checks a filing (procedures may not import dossiers: keep the two in step)."""
+    methods = ["counter", "post"]
+    if version.online_level == OnlineLevel.FULL:
+        methods.append("online")
+    return methods
+
+
+class _ReturnMethodSerializer(serializers.Serializer):
+    value = serializers.ChoiceField(choices=list(RETURN_METHOD_LABELS), help_text="return_method khi nộp hồ sơ")
+    label = serializers.CharField()
 
 
 class DecisionSerializer(serializers.ModelSerializer):
@@ -252,6 +283,7 @@ class ProcedureDetailSerializer(ProcedureListItemSerializer):
     where_to_file = _WhereToFileSerializer()
     where_processed = _WhereProcessedSerializer()
     fee = _FeeDetailSerializer()
+    return_methods = _ReturnMethodSerializer(many=True, help_text="Cách nhận kết quả mà thủ tục cho phép")
 
     def to_representation(self, version: ProcedureVersion) -> dict:
         data = super().to_representation(version)
@@ -267,6 +299,9 @@ class ProcedureDetailSerializer(ProcedureListItemSerializer):
                 "decision": DecisionSerializer(version.decision).data if version.decision_id else None,
                 "where_to_file": _where_to_file(version),
                 "where_processed": _where_processed(version, data["processing_unit"]),
+                "return_methods": [
+                    {"value": m, "label": str(RETURN_METHOD_LABELS[m])} for m in return_methods_of(version)
+                ],
             }
         )
         return data
