@@ -125,6 +125,11 @@ def procedure_by_id(procedure_id: int) -> Procedure | None:
     return reference.get(("procedure", int(procedure_id)), lambda: Procedure.objects.filter(pk=procedure_id).first())
 
 
+def field_by_slug(slug: str) -> ProcedureField | None:
+    """A field (lĩnh vực) by its slug, or ``None``."""
+    return ProcedureField.objects.filter(slug=slug).first()
+
+
 def field_by_id(field_id: int) -> ProcedureField | None:
     """A field (lĩnh vực), or ``None``. Shared: read-only."""
     return reference.get(("field", int(field_id)), lambda: ProcedureField.objects.filter(pk=field_id).first())

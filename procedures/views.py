@@ -86,6 +86,15 @@ def _rows(versions: list[ProcedureVersion]) -> list[dict]:
     ]
 
 
+def _chosen_label(name: str, value: str) -> str:
+    """The words of a chosen filter value that no procedure matches (so the facet query did not name it)."""
+    if name == "field":
+        field = selectors.field_by_slug(value)
+        return field.name if field is not None else value
+    choices = {"level": Level.choices, "online_level": OnlineLevel.choices, "fee": selectors.FEE_LABELS.items()}
+    return str(dict(choices[name]).get(value, value))
+
+
 @require_GET
 def catalogue(request):
     """The catalogue in force: search box, filter panel with counts, results 20 a page, suggestions when empty."""
@@ -111,17 +120,14 @@ def catalogue(request):
         ("online_level", _("Mức độ trực tuyến"), facets.online_level),
         ("fee", _("Phí, lệ phí"), facets.fee),
     ):
-        panel.append(
-            {
-                "name": name,
-                "title": title,
-                "chosen": filters.get(name, ""),
-                "options": [
-                    {"value": o.value, "label": o.label, "count": o.count, "chosen": filters.get(name) == o.value}
-                    for o in options
-                ],
-            }
-        )
+        rows = [
+            {"value": o.value, "label": o.label, "count": o.count, "chosen": filters.get(name) == o.value}
+            for o in options
+        ]
+        chosen = filters.get(name, "")
+        if chosen and not any(row["chosen"] for row in rows):  # a filter nothing matches still shows, checked
+            rows.append({"value": chosen, "label": _chosen_label(name, chosen), "count": 0, "chosen": True})
+        panel.append({"name": name, "title": title, "chosen": chosen, "options": rows})
     suggestions = []
     if not facets.total and q:
         suggestions = _rows(selectors.closest_procedures(q=q))

@@ -67,6 +67,8 @@ def test_an_empty_result_says_so_and_suggests(client, catalogue):
     assert "Có phải bạn muốn tìm" in html
     assert 'href="/thu-tuc/1.001193/"' in html  # found without the filter
     assert "xóa bộ lọc" in html
+    # the chosen field still shows, checked, with its zero
+    assert re.search(r'id="field-xay-dung"[^>]*checked>\s*<label[^>]*>Xây dựng <span class="count">\(0\)', html)
     html = client.get("/thu-tuc/", {"q": "zzqx wvvq"}).content.decode()
     assert "Không tìm thấy thủ tục phù hợp" in html
 
