@@ -122,3 +122,26 @@ def test_the_english_switch(catalogue, live_server, page):
     body = page.locator("main").inner_text()
     assert "Free" in body and "Processing time" in body
     assert "/thu-tuc/1.001193/" in page.url
+
+
+def test_a_failed_request_offers_a_retry_and_keeps_the_list(catalogue, live_server, page):
+    page.goto(f"{live_server.url}/thu-tuc/?q=khai+sinh")
+    before = cards(page)
+    failing = {"on": True}
+
+    def answer(route):
+        if failing["on"]:
+            route.abort()
+        else:
+            route.continue_()
+
+    page.route(re.compile(r".*partial=1.*"), answer)
+    page.get_by_label("Tìm thủ tục theo tên hoặc mã").fill("dang ky khai sinh")
+    retry = page.get_by_role("button", name="Thử lại")
+    retry.wait_for()
+    assert "Không kết nối được" in page.locator("[data-failure]").inner_text()
+    assert cards(page) == before  # the list on screen stays
+    failing["on"] = False
+    retry.click()
+    page.wait_for_function("new URL(location.href).searchParams.get('q') === 'dang ky khai sinh'")
+    assert cards(page)[0] == "Thủ tục đăng ký khai sinh"
