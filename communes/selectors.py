@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 from django.db.models import Prefetch, QuerySet
 
@@ -14,9 +15,9 @@ from communes.models import (
     ProcessingUnitKind,
     ServiceCentre,
 )
-from portal.common.errors import NotFound
+from portal.common.errors import DomainError, NotFound
 from portal.common.refcache import ReferenceCache
-from portal.common.text import fold
+from portal.common.text import fold, nfc
 
 
 def commune_list(*, kind: str | None = None, former_province: str | None = None, search: str | None = None) -> QuerySet:
@@ -111,3 +112,54 @@ def communes_by_former_province() -> OrderedDict:
         groups.setdefault(commune.former_province, {"label": commune.former_province, "communes": []})
         groups[commune.former_province]["communes"].append(commune)
     return groups
+
+
+@dataclass
+class CentreFinding:
+    """What the home page's centre finder found for a query: new communes by name, former units (before 1 July
+    2025) by name with the commune(s) they joined, or the commune an old full address converts to."""
+
+    query: str
+    communes: list = field(default_factory=list)  # Commune, with .centre
+    former_units: list = field(default_factory=list)  # FormerUnit, with .communes (each with .centre)
+    converted: object = None  # communes.address.ConvertedAddress, for an old full address
+    converter_message: str = ""  # why an old full address was not converted (starting up, not recognised…)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.communes or self.former_units or self.converted)
+
+
+FINDER_LIMIT = 8
+
+
+def centre_finder(query: str) -> CentreFinding:
+    """The service centre(s) for what a person typed: a commune of the 148 ("viet tri", with or without diacritics),
+    a former commune's name (the official old → new mapping the map was loaded from: "Xã Tiên Cát" → Phường Việt
+    Trì), or an old full address with its district ("Xã Độc Lập, Thành phố Hòa Bình") through the address
+    converter. A few queries, whatever matches."""
+    from communes.address import address_convert  # the converter's index is built lazily, on first use
+
+    text = nfc(query or "").strip()[:120]
+    finding = CentreFinding(query=text)
+    folded = fold(text)
+    for prefix in ("xa ", "phuong ", "thi tran "):
+        folded = folded.removeprefix(prefix)
+    if not folded:
+        return finding
+    finding.communes = list(
+        Commune.objects.select_related("centre")
+        .filter(name_folded__contains=folded)
+        .order_by("name_folded")[:FINDER_LIMIT]
+    )
+    finding.former_units = list(
+        FormerUnit.objects.filter(name_folded__contains=folded)
+        .prefetch_related(Prefetch("communes", queryset=Commune.objects.select_related("centre")))
+        .order_by("name_folded", "district_name")[:FINDER_LIMIT]
+    )
+    if finding.empty and "," in text:
+        try:
+            finding.converted = address_convert(text=text)
+        except DomainError as exc:
+            finding.converter_message = str(exc.detail)
+    return finding

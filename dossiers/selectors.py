@@ -8,9 +8,11 @@ Anything outside a scope is a 404 indistinguishable from a missing dossier.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.db import connection
-from django.db.models import Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Count, Max, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.utils import timezone
 
 from communes.models import ServiceCentre
 from communes.selectors import centre_by_agency_code
@@ -386,3 +388,17 @@ def my_dossier_get(*, user, dossier_id: int) -> Dossier:
     if Role.APPLICANT not in roles_on(access_for(user), dossier):
         raise OutOfScope()
     return dossier
+
+
+def most_filed_procedures(*, limit: int = 8, days: int = 365) -> list[dict]:
+    """The procedures most filed in the last ``days`` days, from the dossiers themselves: ``{"code", "name", "count"}``,
+    most first, in one aggregate query (the name is that of the latest version filed under). Not scoped: counts are
+    public (the home page); cache the answer, it reads an index range of every recent dossier."""
+    since = timezone.now() - timedelta(days=days)
+    rows = (
+        Dossier.objects.filter(filed_at__gte=since)
+        .values("procedure__code")
+        .annotate(count=Count("id"), name=Max("procedure_version__name"))
+        .order_by("-count", "procedure__code")[:limit]
+    )
+    return [{"code": row["procedure__code"], "name": row["name"], "count": row["count"]} for row in rows]
