@@ -191,6 +191,15 @@ class ProcedureVersion(TimeStampedModel):
     def __str__(self) -> str:
         return f"{self.procedure.code} ({self.effective_from})"
 
+    def return_methods(self) -> list[str]:
+        """How the result may reach the applicant (the values of ``dossiers.models.ReturnMethod``): at a counter or
+        by public post always; electronically only when the procedure is fully online (toàn trình, Decree 42/2022).
+        The one rule: the API shows it, filing checks it."""
+        methods = ["counter", "post"]
+        if self.online_level == OnlineLevel.FULL:
+            methods.append("online")
+        return methods
+
 
 class Component(models.Model):
     """A required component (thành phần hồ sơ) of a procedure version."""

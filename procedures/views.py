@@ -12,7 +12,7 @@ from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, Http404, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -194,3 +194,20 @@ def procedure(request, code: str):
         "methods": return_methods_of(version),
     }
     return render(request, "procedures/procedure.html", context)
+
+
+@require_GET
+def component_template(request, code: str, component_id: int):
+    """The blank form (mẫu đơn, tờ khai) of one component of a procedure in force, as a download. Templates are
+    public documents but are stored beside private files: they go out through this view, never a storage URL."""
+    try:
+        version = selectors.procedure_detail(code=code)
+    except NotFound:
+        raise Http404(code) from None
+    component = next((c for c in version.components.all() if c.pk == component_id and c.template), None)
+    if component is None:
+        raise Http404(str(component_id))
+    name = component.template.name.rsplit("/", 1)[-1]
+    response = FileResponse(component.template.open("rb"), as_attachment=True, filename=name)
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -17,7 +17,7 @@ from dossiers.services import documents as docs
 from dossiers.services.validation import Applicant, clean_text
 from dossiers.workflow import Action, Role, State
 from portal.common.errors import DomainError, Forbidden, InvalidInput
-from procedures.models import Level, OnlineLevel
+from procedures.models import Level
 from procedures.selectors import version_for_filing, version_hold_for_filing
 
 # --- Creating: online filing and counter reception -------------------------------------------------------
@@ -55,12 +55,9 @@ def resolve_places(version, *, reception_centre_id, return_centre_id, commune_co
 
 
 def return_methods_for(version) -> list[str]:
-    """How this procedure's result may reach the applicant: at a counter or by public post always; as an electronic
-    result only when the procedure is fully online (toàn trình: filing, processing and result online)."""
-    methods = [ReturnMethod.COUNTER, ReturnMethod.POST]
-    if version.online_level == OnlineLevel.FULL:
-        methods.append(ReturnMethod.ONLINE)
-    return methods
+    """How this procedure's result may reach the applicant (``ProcedureVersion.return_methods``: at a counter or by
+    public post always; as an electronic result only when the procedure is fully online)."""
+    return version.return_methods()
 
 
 def resolve_return(version, method: Any, address: Any) -> tuple[str, str]:

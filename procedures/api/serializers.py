@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import lru_cache
 
+from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
@@ -212,7 +213,12 @@ class ComponentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True, help_text="Tải mẫu đơn, tờ khai; null khi chưa có tệp"))
     def get_template_url(self, component: Component) -> str | None:
-        return component.template.url if component.template else None
+        """The blank form's download address (the page ``/thu-tuc/<code>/mau/<id>/``), or ``None`` without a file."""
+        if not component.template:
+            return None
+        return reverse(
+            "procedure-template", kwargs={"code": component.version.procedure.code, "component_id": component.pk}
+        )
 
 
 RETURN_METHOD_LABELS = {
@@ -223,13 +229,8 @@ RETURN_METHOD_LABELS = {
 
 
 def return_methods_of(version: ProcedureVersion) -> list[str]:
-    """How the result may reach the applicant: at a counter or by public post always, electronically only when the
-    procedure is fully online (toàn trình). The same rule as ``dossiers.services.filing.return_methods_for``, which
-    checks a filing (procedures may not import dossiers: keep the two in step)."""
-    methods = ["counter", "post"]
-    if version.online_level == OnlineLevel.FULL:
-        methods.append("online")
-    return methods
+    """How the result may reach the applicant (``ProcedureVersion.return_methods``: the rule filing checks too)."""
+    return version.return_methods()
 
 
 class _ReturnMethodSerializer(serializers.Serializer):

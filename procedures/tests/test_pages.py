@@ -136,9 +136,16 @@ def test_a_template_file_is_a_download_link(client, catalogue, settings, tmp_pat
     from django.core.files.base import ContentFile
 
     component = Component.objects.get(version__procedure__code="1.001193", order=1)
-    component.template.save("to-khai.docx", ContentFile(b"x"), save=True)
+    component.template.save("to-khai.docx", ContentFile(b"mau to khai"), save=True)
     html = client.get("/thu-tuc/1.001193/").content.decode()
-    assert re.search(r'<a href="[^"]*to-khai[^"]*\.docx" download>', html)
+    url = f"/thu-tuc/1.001193/mau/{component.pk}/"
+    assert f'<a href="{url}" download>' in html  # through the portal, never a storage URL (media is private)
+    download = client.get(url)
+    assert download.status_code == 200 and b"".join(download.streaming_content) == b"mau to khai"
+    assert download["Content-Disposition"].startswith("attachment")
+    assert client.get("/api/procedures/1.001193/").json()["components"][0]["template_url"] == url
+    other = Component.objects.exclude(pk=component.pk).first()
+    assert client.get(f"/thu-tuc/1.001193/mau/{other.pk}/").status_code == 404  # no file, or another procedure's
 
 
 def test_unknown_is_the_portal_404_and_abolished_says_so(client, catalogue):

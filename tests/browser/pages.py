@@ -68,7 +68,7 @@ def check_page(page, name: str, *, lang: str = "vi", widths=WIDTHS, full_page: b
         context.add_cookies(cookies)
         other = context.new_page()
         responses = []
-        other.on("response", lambda response: responses.append(response))
+        other.on("response", lambda response, seen=responses: seen.append(response))
         try:
             other.goto(url)
             other.wait_for_load_state("networkidle")
