@@ -19,7 +19,8 @@ from communes.models import ProcessingUnit, ServiceCentre
 from dossiers import services
 from dossiers.models import Dossier
 from portal.accounts.models import Membership, User
-from procedures.models import Component, Procedure, ProcedureField, ProcedureVersion, Source
+from portal.common.text import fold
+from procedures.models import Component, OnlineLevel, Procedure, ProcedureField, ProcedureVersion, Source
 
 _id_numbers = itertools.count(25190000001)
 
@@ -63,7 +64,7 @@ def procedure_version(
         effective_from=datetime.date(2025, 7, 1),
         defaults={
             "name": name,
-            "name_folded": name.lower(),
+            "name_folded": fold(name),  # as the importer writes it (the catalogue search reads it)
             "field": field,
             "level": level,
             "processing_unit": processing_unit,
@@ -72,6 +73,7 @@ def procedure_version(
             "working_hours": hours,
             "fee_vnd": fee_vnd,
             "channel_online": True,
+            "online_level": OnlineLevel.PARTIAL,  # filed online, the result at a counter (the usual case)
             "is_applied": is_applied,
         },
     )

@@ -285,7 +285,7 @@ def test_unknown_procedure_and_procedure_not_filed_online(client, world):
     assert response.status_code == 404
     assert "Không tìm thấy thủ tục" in response.content.decode()
     version = procedure_version(code="1.000002", name="Thủ tục chỉ nộp trực tiếp")
-    version.channel_online = False
+    version.channel_online, version.online_level = False, "none"
     version.save()
     response = client.get(reverse("filing-start", kwargs={"code": "1.000002"}))
     assert response.status_code == 200
