@@ -7,6 +7,7 @@ to keep consistent — and to find — in one place than split across modules th
 from __future__ import annotations
 
 import datetime
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db import connection
@@ -347,6 +348,24 @@ class CatalogueSearch:
 
     def page(self, start: int, stop: int) -> list[ProcedureVersion]:
         return _page(self.ordered, start, stop) if self.facets.total else []
+
+
+class CatalogueResults(Sequence):
+    """A search's results as a sequence for a paginator (the API's and the catalogue page's): the length is the
+    total the facet query counted, a slice reads one page (one query)."""
+
+    ordered = True
+
+    def __init__(self, found: CatalogueSearch):
+        self.found = found
+
+    def __len__(self) -> int:
+        return self.found.facets.total
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return self.found.page(index.start or 0, index.stop if index.stop is not None else len(self))
+        return self.found.page(index, index + 1)[0]
 
 
 def catalogue_search(

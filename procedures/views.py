@@ -7,7 +7,6 @@ HTTP. Both pages work without JavaScript; ``static/js/catalogue.js`` only refres
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from decimal import Decimal
 from urllib.parse import urlencode
 
@@ -33,21 +32,6 @@ from procedures.worktime import TIMEZONE
 PAGE_SIZE = 20
 #: The GET parameters of the page: the API's names (the home page links to ?q=…&field=…).
 PAGE_FILTERS = ("level", "field", "online_level", "fee")
-
-
-class _Results(Sequence):
-    """What the paginator slices: the total comes from the facet query, a page is read on demand (one query)."""
-
-    def __init__(self, found: selectors.CatalogueSearch):
-        self.found = found
-
-    def __len__(self) -> int:
-        return self.found.facets.total
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return self.found.page(index.start or 0, index.stop if index.stop is not None else len(self))
-        return self.found.page(index, index + 1)[0]
 
 
 def vnd(amount: int | None) -> str:
@@ -104,7 +88,7 @@ def catalogue(request):
     q = nfc(data.get("q") or "")
     filters = {name: data[name] for name in PAGE_FILTERS if data.get(name) not in (None, "")}
     found = selectors.catalogue_search(q=q, filters=filters)
-    paginator = Paginator(_Results(found), PAGE_SIZE, allow_empty_first_page=True)
+    paginator = Paginator(selectors.CatalogueResults(found), PAGE_SIZE, allow_empty_first_page=True)
     page = paginator.get_page(request.GET.get("page"))
     kept = {"q": q, **filters} if q else dict(filters)
 

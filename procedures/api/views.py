@@ -37,23 +37,6 @@ from procedures.api.serializers import (
 from procedures.models import ProcedureVersion
 
 
-class _SearchPage(Sequence):
-    """What the paginator slices: the total is known (the facet query counted it), the page is read on demand."""
-
-    ordered = True
-
-    def __init__(self, found: selectors.CatalogueSearch):
-        self.found = found
-
-    def __len__(self) -> int:
-        return self.found.facets.total
-
-    def __getitem__(self, index):
-        if isinstance(index, slice):
-            return self.found.page(index.start or 0, index.stop if index.stop is not None else len(self))
-        return self.found.page(index, index + 1)[0]
-
-
 class _Counted(Sequence):
     """A result already serialized (from the cache): the paginator only needs its length."""
 
@@ -230,7 +213,7 @@ class ProcedureListView(generics.ListAPIView):
             if not filterset.is_valid():
                 raise ValidationError(filterset.errors)
             found = selectors.catalogue_search(q=filterset.query(), filters=filterset.catalogue_filters())
-            page = self.paginator.paginate_queryset(_SearchPage(found), request, view=self)
+            page = self.paginator.paginate_queryset(selectors.CatalogueResults(found), request, view=self)
             entry = {
                 "count": found.facets.total,
                 "approximate": found.approximate,
