@@ -5,7 +5,6 @@
    - the submit button disables itself (the server files once whatever happens: the draft's idempotency key). */
 (function (window, document) {
   "use strict";
-  var root = document.documentElement;
 
   function fold(text) {
     return (text || "").toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/đ/g, "d").trim();
@@ -36,7 +35,6 @@
   var form = document.getElementById("filing-documents");
   if (form) {
     var url = form.getAttribute("data-upload");
-    var token = form.querySelector("input[name=csrfmiddlewaretoken]").value;
     Array.prototype.forEach.call(form.querySelectorAll(".filing-doc"), function (group) {
       var input = group.querySelector("input[type=file]");
       var error = group.querySelector(".error-message");
@@ -72,21 +70,10 @@
         var data = new FormData();
         data.append("component", group.getAttribute("data-component"));
         data.append("file", file);
-        var xhr = new XMLHttpRequest();
-        xhr.open("POST", url);
-        xhr.setRequestHeader("X-CSRFToken", token);
-        xhr.setRequestHeader("Accept", "application/json");
-        xhr.setRequestHeader("Accept-Language", root.lang || "vi");
         progress.hidden = false;
-        bar.value = 0;
-        label.textContent = form.getAttribute("data-text-uploading");
-        xhr.upload.addEventListener("progress", function (event) {
-          if (event.lengthComputable) {
-            bar.value = Math.round((event.loaded / event.total) * 100);
-            label.textContent = form.getAttribute("data-text-uploading") + " " + bar.value + " %";
-          }
-        });
-        xhr.addEventListener("load", function () {
+        var ui = { bar: bar, label: label, text: form.getAttribute("data-text-uploading"),
+                   headers: { "Accept": "application/json" } };
+        Portal.upload(url, data, ui, function (xhr) {
           var body = null;
           try { body = JSON.parse(xhr.responseText); } catch (e) { body = null; }
           progress.hidden = true;
@@ -106,12 +93,10 @@
           if (body && messages.length) showError(messages.join(" "));
           else if (xhr.status >= 500 || !body) showError(Portal.text.server, send);
           else showError(body.detail || Portal.text.server);
-        });
-        xhr.addEventListener("error", function () {
+        }, function () {
           progress.hidden = true;
           showError(Portal.text.network, send);
         });
-        xhr.send(data);
       }
 
       input.addEventListener("change", send);

@@ -17,19 +17,10 @@
     busy = true;
     button.disabled = true;
     failure.hidden = true;
-    var xhr = new XMLHttpRequest();
-    xhr.open("POST", form.action);
-    xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
     progress.hidden = false;
-    bar.value = 0;
-    label.textContent = form.getAttribute("data-text-uploading");
-    xhr.upload.addEventListener("progress", function (event) {
-      if (event.lengthComputable) {
-        bar.value = Math.round((event.loaded / event.total) * 100);
-        label.textContent = form.getAttribute("data-text-uploading") + " " + bar.value + " %";
-      }
-    });
-    xhr.addEventListener("load", function () {
+    var ui = { bar: bar, label: label, text: form.getAttribute("data-text-uploading"),
+               headers: { "X-Requested-With": "XMLHttpRequest" } };
+    Portal.upload(form.action, new FormData(form), ui, function (xhr) {
       var answer = null;
       if ((xhr.getResponseHeader("Content-Type") || "").indexOf("application/json") === 0) {
         try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
@@ -45,9 +36,7 @@
         return;
       }
       done(Portal.text.server);
-    });
-    xhr.addEventListener("error", function () { done(Portal.text.network); });
-    xhr.send(new FormData(form));
+    }, function () { done(Portal.text.network); });
   }
 
   function done(message) {

@@ -55,6 +55,28 @@
     box.hidden = false;
   }
 
+  /* POST `body` (a FormData) with XMLHttpRequest — fetch cannot report an upload's progress — showing it in
+     `ui.bar` (a <progress>) and `ui.label` ("<ui.text> 42 %"), in the page's language with the CSRF token and
+     `ui.headers`. `done(xhr)` gets any answer, `failed()` a network failure. */
+  function upload(url, body, ui, done, failed) {
+    var xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("X-CSRFToken", meta ? meta.content : "");
+    xhr.setRequestHeader("Accept-Language", root.lang || "vi");
+    Object.keys(ui.headers || {}).forEach(function (name) { xhr.setRequestHeader(name, ui.headers[name]); });
+    ui.bar.value = 0;
+    ui.label.textContent = ui.text;
+    xhr.upload.addEventListener("progress", function (event) {
+      if (!event.lengthComputable) return;
+      ui.bar.value = Math.round((event.loaded / event.total) * 100);
+      ui.label.textContent = ui.text + " " + ui.bar.value + " %";
+    });
+    xhr.addEventListener("load", function () { done(xhr); });
+    xhr.addEventListener("error", failed);
+    xhr.send(body);
+    return xhr;
+  }
+
   function debounce(fn, ms) {
     var timer;
     return function () {
@@ -70,5 +92,5 @@
     return m ? m[4] + ":" + m[5] + ", " + m[3] + "/" + m[2] + "/" + m[1] : "—";
   }
 
-  window.Portal = { api: api, failure: failure, debounce: debounce, moment: moment, text: text };
+  window.Portal = { api: api, upload: upload, failure: failure, debounce: debounce, moment: moment, text: text };
 })(window, document);
