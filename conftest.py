@@ -122,6 +122,9 @@ def _generous_address_rate(settings):
     """The throttle's history outlives a test (it is in Redis): tests of the converter, many per minute from one
     address, are not throttled; the throttle itself is tested with a rate and an address of its own."""
     settings.CONVERT_ADDRESS_RATE = "100000/min"
+    # the account pages' limits per address, likewise (their own tests lower them and use fresh addresses)
+    for name in ("REGISTER_RATE", "LOGIN_ADDRESS_RATE", "PASSWORD_RESET_RATE"):
+        setattr(settings, name, "100000/min")
 
 
 @pytest.fixture(autouse=True)
