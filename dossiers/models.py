@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dossiers.workflow import CLOCK_RUNNING_STATES, NATIONAL_STATUS, STATE_LABELS, Action, State
 from portal.common.models import TimeStampedModel
+from portal.common.text import fold
 
 StateChoices = models.TextChoices("StateChoices", [(s.name, (s.value, STATE_LABELS[s])) for s in State])
 ActionChoices = models.TextChoices("ActionChoices", [(a.name, (a.value, a.value)) for a in Action])
@@ -82,6 +83,8 @@ class Dossier(TimeStampedModel):
 
     applicant_kind = models.CharField(max_length=14, choices=ApplicantKind.choices, default=ApplicantKind.PERSON)
     applicant_name = models.CharField(_("người nộp"), max_length=200)
+    # the name folded (portal.common.text.fold: no diacritics, lower case), set by save(): the staff desk's search
+    applicant_name_folded = models.CharField(max_length=200, blank=True, default="", editable=False)
     applicant_id_number = models.CharField(_("số định danh"), max_length=14, db_index=True)
     applicant_phone = models.CharField(_("điện thoại"), max_length=16, db_index=True)
     applicant_email = models.EmailField(_("thư điện tử"), blank=True)
@@ -137,6 +140,8 @@ class Dossier(TimeStampedModel):
 
     fee_vnd = models.PositiveBigIntegerField(_("phí, lệ phí (đồng)"), null=True, blank=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    # the moment the last supplement arrived (form 02 answered): the desk's "supplement returned" queue
+    supplemented_at = models.DateTimeField(_("bổ sung lúc"), null=True, blank=True)
     paid_online = models.BooleanField(default=False)
 
     rating = models.CharField(_("đánh giá"), max_length=16, choices=Rating.choices, blank=True)
@@ -190,6 +195,14 @@ class Dossier(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.code or self.reference
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "applicant_name" in update_fields:
+            self.applicant_name_folded = fold(self.applicant_name)[:200]
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "applicant_name_folded"}
+        super().save(*args, **kwargs)
 
     @property
     def state_enum(self) -> State:

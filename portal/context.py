@@ -25,3 +25,15 @@ def help_line(request) -> dict:
             "hours": centre.opening_hours if centre is not None else "",
         }
     }
+
+
+def staff_desk(request) -> dict:
+    """``desk``: whether the person works at the staff desk (``staff``) and receives at a counter (``reception``).
+    Read once per request (``dossiers.selectors.access_for`` caches it on the user)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"desk": {"staff": False, "reception": False}}
+    from dossiers.selectors import access_for
+
+    access = access_for(user)
+    return {"desk": {"staff": access.is_staff_member, "reception": bool(access.reception_centres)}}

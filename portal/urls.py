@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("procedures.urls")),
     path("", include("portal.accounts.urls")),
     path("", include("dossiers.urls")),
+    path("can-bo/", include("dossiers.desk_urls")),
+    path("", include("notifications.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -224,10 +224,11 @@ def dossier_supplement(
     )
     dossier = step.dossier
     _end_pause(dossier, step.at)
+    dossier.supplemented_at = step.at
     return core.finish(
         step,
         Action.SUPPLEMENT,
-        fields=["due_at", "paused_at", "remaining_seconds"],
+        fields=["due_at", "paused_at", "remaining_seconds", "supplemented_at"],
         reason=text,
         payload={"due_at": dossier.due_at.isoformat()},
         from_unit=dossier.applicant_name,

@@ -31,6 +31,7 @@ from dossiers.demo.texts import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, MO
 from dossiers.models import Dossier
 from dossiers.workflow import NATIONAL_STATUS, State
 from procedures.calendar import working_calendar
+from portal.common.text import fold
 from procedures.models import Level, ProcedureVersion, TimeUnit
 
 DOSSIER_COLUMNS = [f.column for f in Dossier._meta.concrete_fields]
@@ -40,19 +41,19 @@ PAUSE_COLUMNS = ["dossier_id", "started_at", "ended_at", "remaining_seconds", "r
 WRITTEN = [
     "id", "created_at", "updated_at", "code", "reference", "version", "procedure_version_id", "procedure_id",
     "field_id", "level", "state", "status_code", "channel", "applicant_kind", "applicant_name", "applicant_id_number",
-    "applicant_phone", "applicant_email", "applicant_address", "organisation_name", "filed_by_id",
+    "applicant_phone", "applicant_email", "applicant_address", "organisation_name", "applicant_name_folded", "filed_by_id",
     "reception_centre_id", "return_centre_id", "processing_unit_id", "handler_id", "filed_at", "received_at", "due_at",
     "extended_due_at", "paused_at", "remaining_seconds", "transferred_at", "finished_at", "returned_at",
     "supplement_count", "extension_count", "timeliness", "outcome", "result_document", "closing_reason", "fee_vnd",
     "paid_at", "paid_online", "rating", "rating_comment", "rated_at", "legacy_code", "legacy_unit",
     "remind_due_soon_for", "remind_overdue_for", "remind_escalated_for", "remind_transfer_at",
-    "remind_supplement_for", "return_method", "return_address",
+    "remind_supplement_for", "return_method", "return_address", "supplemented_at",
 ]  # fmt: skip
 NULL = r"\N"  # COPY text format; every generated value is a string without tab, newline or backslash
 #: The deadline watch's marks (``dossiers.services.reminders``): none yet — the first sweep reads every dossier
 NO_REMINDERS = "\t".join([NULL] * 5)
 #: The result returned at the counter of the return centre (no postal address)
-AT_COUNTER = "counter\t"
+AT_COUNTER = "counter\t\t" + NULL  # and no supplement arrived (supplemented_at)
 BULK_PAYLOAD = json.dumps({"bulk": True})
 PAUSE_REASON = "Thiếu giấy tờ theo quy định"
 PAUSE_MISSING = json.dumps(["Tờ khai"], ensure_ascii=False)
@@ -181,6 +182,7 @@ class Generator:
         self.centres = _Weighted(centres, weights)
         self.committees = [str(pk) for pk in sorted(committees.values())]
         self.names = [self._name() for _ in range(4096)]
+        self.folded = [fold(name) for name in self.names]  # applicant_name_folded
         self.organisations = list(ORGANISATIONS)
         # per reception day: the moment of each working minute, the appointment of each (moment, processing time)
         self._moments: dict[tuple[date, int], datetime] = {}
@@ -247,14 +249,15 @@ class Generator:
     def _applicant(self, version: _Version) -> str:
         """The applicant columns from applicant_kind to organisation_name, tab-joined."""
         rng = self.rng
-        name = self.names[int(rng.random() * 4096)]
+        pick = int(rng.random() * 4096)
+        name, folded = self.names[pick], self.folded[pick]
         phone = f"{MOBILE_PREFIXES[int(rng.random() * len(MOBILE_PREFIXES))]}{int(rng.random() * 10**7):07d}"
         if version.level == Level.PROVINCIAL and rng.random() < 0.35:
             organisation = self.organisations[int(rng.random() * len(self.organisations))]
-            return f"organisation\t{name}\t{int(rng.random() * 10**10):010d}\t{phone}\t\t\t{organisation}"
+            return f"organisation\t{name}\t{int(rng.random() * 10**10):010d}\t{phone}\t\t\t{organisation}\t{folded}"
         province = ("025", "026", "017", "001", "022")[int(rng.random() * 5)]
         birth = f"{int(rng.random() * 4)}{int(rng.random() * 100):02d}{int(rng.random() * 10**6):06d}"
-        return f"person\t{name}\t{province}{birth}\t{phone}\t\t\t"
+        return f"person\t{name}\t{province}{birth}\t{phone}\t\t\t\t{folded}"
 
     def _place(self) -> tuple[_Centre, _Version, str]:
         rng = self.rng

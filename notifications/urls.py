@@ -1,0 +1,3 @@
+"""The person's notifications page (placeholder: being written)."""
+
+urlpatterns: list = []
