@@ -44,6 +44,17 @@ def render_html(dossier: Dossier, form_number: str, *, screen: bool = False) -> 
     return render_to_string(context["form"].template, context)
 
 
+def render_html_many(dossiers: list[Dossier], form_number: str, *, screen: bool = False, skipped=()) -> str:
+    """The same form of several dossiers as one printable page, each slip on its own sheet of paper. ``skipped``
+    names dossiers left out (no such slip, or not the person's): said on screen, never printed."""
+    pages = [render_html(dossier, form_number, screen=False) for dossier in dossiers]
+    head = pages[0][: pages[0].index("</head>")]
+    sheets = [page[page.index('<div class="sheet">') : page.rindex("</body>")] for page in pages]
+    toolbar = render_to_string("slips/_many_toolbar.html", {"screen": screen, "count": len(pages), "skipped": skipped})
+    style = "<style>.sheet + .sheet { break-before: page; page-break-before: always; }</style>"
+    return f"{head}{style}</head>\n<body>\n{toolbar}{''.join(sheets)}</body>\n</html>\n"
+
+
 @lru_cache(maxsize=1)
 def _weasyprint():
     try:
