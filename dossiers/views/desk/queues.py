@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from dossiers import selectors, services
 from dossiers.selectors.queues import ALL, QUEUES, Moments, queue_counts, queue_dossiers
@@ -125,6 +125,7 @@ def queue_page(request, queue: str):
             "slug": queue,
             "title": current.label if current else _("Tìm hồ sơ"),
             "search": search,
+            "listing": True,
             "page": page,
             "rows": [_row(dossier, moments) for dossier in page.object_list],
             "bulk": bulk,
@@ -146,14 +147,20 @@ def _picked(request) -> list[tuple[int, int]]:
     return picked
 
 
+SESSION_RESULTS = "desk-bulk-results"
+
+
 @desk_view
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def queue_bulk(request, queue: str):
-    """One action on the ticked dossiers of a queue: each in its own transaction, with its own result."""
+    """One action on the ticked dossiers of a queue: each in its own transaction, with its own result. The results
+    are kept in the session and shown by a GET of the same address (reloading the page never acts again)."""
     if queue not in QUEUES:
         raise Http404
-    action = request.POST.get("thao_tac", "")
     back = reverse("desk-queue", kwargs={"queue": queue})
+    if request.method != "POST":
+        return _bulk_results(request, queue, back)
+    action = request.POST.get("thao_tac", "")
     if action not in QUEUES[queue].bulk:
         messages.error(request, _("Hãy chọn một thao tác hàng loạt."))
         return redirect(back)
@@ -172,24 +179,33 @@ def queue_bulk(request, queue: str):
     for number, version in picked:
         dossier = known.get(number)
         if dossier is None:
-            results.append({"label": f"#{number}", "ok": False, "message": str(OutOfScope.default_detail)})
+            results.append({"id": None, "label": f"#{number}", "ok": False, "message": str(OutOfScope.default_detail)})
             continue
         try:
-            done = service(dossier_id=number, actor=request.user, expected_version=version)
+            service(dossier_id=number, actor=request.user, expected_version=version)
         except StaleVersion:
             message = _("Hồ sơ vừa được người khác cập nhật; không thực hiện. Hãy mở hồ sơ để xem lại.")
-            results.append({"dossier": dossier, "label": str(dossier), "ok": False, "message": message})
+            ok = False
         except DomainError as exc:
-            results.append({"dossier": dossier, "label": str(dossier), "ok": False, "message": str(exc.detail)})
+            message, ok = str(exc.detail), False
         else:
-            message = _BULK_DONE[action] % {"unit": dossier.processing_unit.name}
-            results.append({"dossier": done, "label": str(done), "ok": True, "message": message})
+            message, ok = _BULK_DONE[action] % {"unit": dossier.processing_unit.name}, True
+        results.append({"id": number, "label": str(dossier), "ok": ok, "message": message})
+    request.session[SESSION_RESULTS] = {"queue": queue, "action": action, "results": results}
+    return redirect(reverse("desk-queue-bulk", kwargs={"queue": queue}))
+
+
+def _bulk_results(request, queue: str, back: str):
+    stored = request.session.get(SESSION_RESULTS)
+    if not stored or stored.get("queue") != queue:
+        return redirect(back)
+    results = stored["results"]
     succeeded = sum(1 for result in results if result["ok"])
     return render(
         request,
         "desk/bulk_result.html",
         {
-            "action": BULK_ACTIONS[action],
+            "action": BULK_ACTIONS[stored["action"]],
             "queue": QUEUES[queue],
             "results": results,
             "succeeded": succeeded,
