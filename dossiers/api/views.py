@@ -120,10 +120,18 @@ class DossierViewSet(viewsets.GenericViewSet):
         description="Nộp hồ sơ trực tuyến (hoặc qua bưu chính), hoặc tiếp nhận tại quầy (channel direct). Nộp trực "
         "tuyến cần một tệp cho mỗi thành phần bắt buộc: gửi multipart/form-data với documents (các tệp), "
         "components[i] và original_scans[i] cho documents[i]; applicant là một phần JSON. Gửi JSON (không kèm tệp) "
-        "thủ tục có thành phần bắt buộc: 400 missing_components liệt kê chúng.",
+        "thủ tục có thành phần bắt buộc: 400 missing_components liệt kê chúng. Tiếp nhận tại quầy cũng phải đủ mọi "
+        "thành phần bắt buộc, nhận bản giấy (paper_components) hoặc bản quét (documents): thiếu thì hồ sơ không được "
+        "tiếp nhận — 400 missing_components kèm guidance_url (phiếu hướng dẫn hoàn thiện hồ sơ để in cho người nộp). "
+        "Idempotency-Key áp dụng cho cả hai kênh: gửi lại cùng khóa (cùng người dùng) trả về hồ sơ đầu tiên "
+        "(200), không tạo hồ sơ thứ hai, không cấp mã thứ hai.",
         request={"application/json": s.DossierCreateSerializer, "multipart/form-data": s.DossierFilingFormSerializer},
         parameters=[IDEMPOTENCY_KEY],
-        responses={201: s.DossierDetailSerializer, 200: s.DossierDetailSerializer},
+        responses={
+            201: s.DossierDetailSerializer,
+            200: s.DossierDetailSerializer,
+            400: OpenApiResponse(ERROR_REF, description="invalid input, missing components"),
+        },
         examples=[
             OpenApiExample(
                 "birth registration filed online",
@@ -140,6 +148,19 @@ class DossierViewSet(viewsets.GenericViewSet):
                     "channel": "online",
                 },
                 request_only=True,
+            ),
+            OpenApiExample(
+                "counter reception without a mandatory component",
+                value={
+                    "code": "missing_components",
+                    "detail": "Chưa đủ thành phần hồ sơ bắt buộc: Tờ khai đăng ký khai sinh. Hồ sơ chưa được "
+                    "tiếp nhận.",
+                    "fields": {"paper_components": ['Chưa nhận "Tờ khai đăng ký khai sinh".']},
+                    "missing_components": [{"id": 12, "name": "Tờ khai đăng ký khai sinh"}],
+                    "guidance_url": "/can-bo/huong-dan/1.001193/?thieu=12",
+                },
+                status_codes=["400"],
+                response_only=True,
             ),
             *ERROR_EXAMPLES,
         ],
@@ -159,16 +180,15 @@ class DossierViewSet(viewsets.GenericViewSet):
             "commune_code": data.get("commune") or None,
             "channel": data["channel"],
         }
+        key = request.headers.get("Idempotency-Key")
         if data["channel"] == Channel.DIRECT:
             paper = paper_items(data.get("paper_components"))
             dossier = services.dossier_receive_at_counter(
-                actor=request.user, paper_components=paper, documents=uploads, **places
+                actor=request.user, paper_components=paper, documents=uploads, idempotency_key=key, **places
             )
-            created = True
         else:
-            key = request.headers.get("Idempotency-Key")
             dossier = services.dossier_file(actor=request.user, idempotency_key=key, documents=uploads, **places)
-            created = not getattr(dossier, "replayed", False)
+        created = not getattr(dossier, "replayed", False)
         if created:  # the service holds the whole new dossier (its places, its one event, its files)
             dossier = selectors.dossier_detail_of(dossier, known=dossier.rows_written)
         else:  # the first filing's dossier, as it is now

@@ -115,23 +115,42 @@ def prepare(version, items: list[dict] | None, *, field: str = "documents") -> l
     ]
 
 
-def require_components(version, prepared: list[PreparedDocument], *, field: str = "documents") -> None:
-    """Filing online: every mandatory component of the version must have at least one file."""
-    provided = {p.component.pk for p in prepared if p.component is not None}
+def missing_components(version, provided: set[int]) -> list[Component]:
+    """The mandatory components of ``version`` whose id is not in ``provided``, in the procedure's order."""
     # .all(): the components loaded with the version (procedures.selectors.version_for_filing), if they were
     components = sorted(version.components.all(), key=lambda c: (c.order, c.pk))
-    missing = [c for c in components if c.is_required and c.pk not in provided]
-    if missing:
-        names = [c.name for c in missing]
+    return [c for c in components if c.is_required and c.pk not in provided]
+
+
+def require_components(
+    version, prepared: list[PreparedDocument], *, field: str = "documents", paper: list[dict] = (), at_counter=False
+) -> None:
+    """Every mandatory component of the version must be handed in: online, as a file; at the counter (or by post),
+    on paper (``paper``: cleaned form 01 rows) or scanned. Otherwise 400 ``missing_components``, naming them — at the
+    counter with ``guidance_url``, the desk page that prints the written guidance for what to bring (the law: an
+    incomplete dossier is not received; the applicant gets the guidance once, in writing)."""
+    provided = {p.component.pk for p in prepared if p.component is not None}
+    provided |= {row["component"].pk for row in paper if row.get("component") is not None}
+    missing = missing_components(version, provided)
+    if not missing:
+        return
+    names = [c.name for c in missing]
+    if at_counter:
+        message = _("Chưa đủ thành phần hồ sơ bắt buộc: %(names)s. Hồ sơ chưa được tiếp nhận.") % {
+            "names": "; ".join(names)
+        }
+        per_field = [_('Chưa nhận "%(name)s".') % {"name": name} for name in names]
+    else:
         message = _("Hồ sơ còn thiếu thành phần bắt buộc: %(names)s.") % {"names": "; ".join(names)}
-        raise InvalidInput(
-            message,
-            code="missing_components",
-            extra={
-                "fields": {field: [_('Chưa có tệp cho "%(name)s".') % {"name": name} for name in names]},
-                "missing_components": [{"id": c.pk, "name": c.name} for c in missing],
-            },
-        )
+        per_field = [_('Chưa có tệp cho "%(name)s".') % {"name": name} for name in names]
+    extra = {"fields": {field: per_field}, "missing_components": [{"id": c.pk, "name": c.name} for c in missing]}
+    if at_counter:
+        from django.urls import reverse
+        from django.utils.http import urlencode
+
+        query = urlencode([("thieu", c.pk) for c in missing])
+        extra["guidance_url"] = f"{reverse('desk-guidance', kwargs={'code': version.procedure.code})}?{query}"
+    raise InvalidInput(message, code="missing_components", extra=extra)
 
 
 def store(dossier: Dossier, prepared: list[PreparedDocument], *, actor, at, written: list[str]) -> list[Document]:

@@ -256,6 +256,7 @@ def dossier_receive_at_counter(
     channel: str = Channel.DIRECT,
     paper_components: list[dict] | None = None,
     documents: list[dict] | None = None,
+    idempotency_key: str | None = None,
     at: datetime | None = None,
     notify: bool = True,
 ) -> Dossier:
@@ -263,6 +264,12 @@ def dossier_receive_at_counter(
 
     The components are received on paper: ``paper_components`` lists them as form 01 does (``{"component_id"
     (None: other), "name", "copy_kind", "count"}``). ``documents`` (optional) are scans made at the counter.
+    Completeness is checked as the law requires: every mandatory component of the procedure version must be received,
+    on paper or scanned, or nothing is received (400 ``missing_components`` naming them, with ``guidance_url``: the
+    desk page printing the written guidance for what to bring); no code is consumed.
+
+    ``idempotency_key`` works as for :func:`dossier_file`: the same key by the same officer returns the first dossier
+    (``replayed`` set), so a double click on "Tiếp nhận" never receives twice nor prints two receipts.
     The new dossier carries ``rows_written``, and ``at`` and ``notify`` mean what they do for :func:`dossier_file`.
     """
     access = access_for(actor)
@@ -270,21 +277,59 @@ def dossier_receive_at_counter(
         raise Forbidden(_("Bạn không phải cán bộ tiếp nhận của trung tâm này."))
     if channel not in (Channel.DIRECT, Channel.POST):
         raise InvalidInput(_("Kênh nộp không hợp lệ."), extra={"fields": {"channel": [_("direct hoặc post.")]}})
+    key = clean_text(idempotency_key, field="Idempotency-Key", limit=100) if idempotency_key else ""
     now = core.moment_of(at)
-    version = filing_version(procedure_code, now.date())
-    person = Applicant.clean(applicant)
-    reception, return_centre, unit = resolve_places(
-        version, reception_centre_id=reception_centre_id, return_centre_id=return_centre_id, commune_code=commune_code
-    )
-    returning = resolve_return(version, return_method, return_address)
-    paper = docs.clean_paper_items(version, paper_components)
-    prepared = docs.prepare(version, documents)
+    try:
+        version = filing_version(procedure_code, now.date())
+        person = Applicant.clean(applicant)
+        reception, return_centre, unit = resolve_places(
+            version,
+            reception_centre_id=reception_centre_id,
+            return_centre_id=return_centre_id,
+            commune_code=commune_code,
+        )
+        returning = resolve_return(version, return_method, return_address)
+        paper = docs.clean_paper_items(version, paper_components)
+        prepared = docs.prepare(version, documents)
+        docs.require_components(version, prepared, field="paper_components", paper=paper, at_counter=True)
+    except DomainError:
+        replay = _replayed(actor, key)
+        if replay is not None:
+            return replay
+        raise
+    try:
+        return _receive_new(
+            actor,
+            version,
+            person,
+            (reception, return_centre, unit),
+            channel,
+            returning,
+            paper,
+            prepared,
+            key,
+            now,
+            notify=notify,
+        )
+    except IntegrityError:
+        # the key was used before (or by a concurrent retry that won): nothing was written, answer with its dossier
+        replay = _replayed(actor, key)
+        if replay is not None:
+            return replay
+        raise
+
+
+def _receive_new(actor, version, person, places, channel, returning, paper, prepared, key, now, *, notify) -> Dossier:
+    reception, return_centre, unit = places
     with docs.removed_on_failure() as written, transaction.atomic():
         version_hold_for_filing(version.pk)
         dossier = _new_dossier(
             version, person, channel=channel, places=(reception, return_centre, unit), at=now, returning=returning
         )
         dossier.set_state(State.RECEIVED)
+        if key:  # first: a concurrent retry with the same key fails here, before a code is issued
+            dossier.save()
+            IdempotencyKey.objects.create(user=actor, key=key, dossier=dossier)
         core.issue_code_and_appointment(dossier, at=now)
         dossier.save()
         event, slip_row = core.record(

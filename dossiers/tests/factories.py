@@ -140,6 +140,34 @@ def required_documents(code: str = "1.001193", on: datetime.date | None = None) 
     ]
 
 
+def paper_for(code: str = "1.001193", on: datetime.date | None = None) -> list[dict]:
+    """Every mandatory component of the procedure version in force, received on paper as form 01 lists it (what a
+    counter reception needs: the law receives no incomplete dossier)."""
+    from portal.common.errors import DomainError
+    from procedures.selectors import procedure_version_in_force
+
+    try:
+        version = procedure_version_in_force(code=code, on=on or timezone.localdate())
+    except DomainError:  # no version in force: the reception itself will say so
+        return []
+    return [
+        {"component_id": c.pk, "copy_kind": "copy" if c.copy_kind == "copy" else "original", "count": c.copies or 1}
+        for c in version.components.filter(is_required=True).order_by("order", "pk")
+    ]
+
+
+def receive_at_counter(**kwargs) -> Dossier:
+    """``services.dossier_receive_at_counter`` with every mandatory component received on paper, besides the
+    ``paper_components`` the call lists itself (a mandatory component it lists is not added twice)."""
+    code = kwargs.get("procedure_code", "1.001193")
+    at = kwargs.get("at")
+    listed = list(kwargs.pop("paper_components", None) or [])
+    given = {row.get("component_id", row.get("component")) for row in listed}
+    on = timezone.localdate(at) if at is not None and timezone.is_aware(at) else None  # naive: the service refuses
+    paper = [row for row in paper_for(code, on=on) if row["component_id"] not in given] + listed
+    return services.dossier_receive_at_counter(paper_components=paper, **kwargs)
+
+
 def filing_form(body: dict, documents: list[dict] | None = None, *, code: str | None = None) -> dict:
     """A JSON filing body as multipart form data (``applicant`` as a JSON part), with its documents.
 

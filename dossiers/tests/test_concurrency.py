@@ -19,7 +19,7 @@ from django.test import Client
 
 from dossiers import services
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier, IdempotencyKey
-from dossiers.tests.factories import APPLICANT, file_online, filing_form, staff
+from dossiers.tests.factories import APPLICANT, file_online, filing_form, receive_at_counter, staff
 from dossiers.tests.threads import run_in_threads
 from portal.accounts.models import StaffRole, User
 
@@ -125,7 +125,7 @@ def test_twenty_officers_receive_the_same_dossier_with_the_same_if_match(transac
 def test_twenty_concurrent_transfers_of_one_dossier(transactional_world, with_version, loser_code):
     world = transactional_world
     with time_machine.travel(NOW, tick=False):
-        dossier = services.dossier_receive_at_counter(
+        dossier = receive_at_counter(
             actor=world.reception,
             procedure_code="1.001193",
             applicant={**APPLICANT, "id_number": world.citizen.id_number},

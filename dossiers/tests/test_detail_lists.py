@@ -16,11 +16,10 @@ import pytest
 import time_machine
 from django.db.models import prefetch_related_objects
 
-from dossiers import services
 from dossiers.api.serializers import DossierDetailSerializer
 from dossiers.models import Dossier
 from dossiers.selectors import _LISTS, DETAIL_LISTS, detail_prefetches, dossier_detail_of
-from dossiers.tests.factories import APPLICANT, file_online
+from dossiers.tests.factories import APPLICANT, file_online, receive_at_counter
 from dossiers.tests.states import SETUPS, walk
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -71,7 +70,7 @@ def test_every_state_reads_the_same_lists_both_ways(world, setup):
 
 
 def test_a_counter_reception_with_paper_components_reads_the_same_both_ways(world):
-    dossier = services.dossier_receive_at_counter(
+    dossier = receive_at_counter(
         actor=world.reception,
         procedure_code="1.001193",
         applicant={**APPLICANT, "id_number": world.citizen.id_number},
@@ -82,7 +81,7 @@ def test_a_counter_reception_with_paper_components_reads_the_same_both_ways(worl
         ],
     )
     counts = _assert_same(dossier.pk)
-    assert counts["paper_components"] == 2 and counts["documents"] == 0
+    assert counts["paper_components"] == 3 and counts["documents"] == 0  # and the mandatory form
 
 
 def test_the_comparison_sees_a_difference(world):

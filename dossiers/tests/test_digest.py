@@ -18,7 +18,7 @@ from django.test import Client
 from communes.models import Commune, ProcessingUnit
 from dossiers import services
 from dossiers.services.digest import daily_digest
-from dossiers.tests.factories import APPLICANT, procedure_version, staff
+from dossiers.tests.factories import APPLICANT, procedure_version, receive_at_counter, staff
 from notifications.models import Channel, Kind, Notification
 from portal.accounts.models import StaffRole
 
@@ -33,7 +33,7 @@ def at(*args) -> datetime.datetime:
 
 
 def receive(world, moment, *, code="1.001193", commune_code=None):
-    return services.dossier_receive_at_counter(
+    return receive_at_counter(
         actor=world.reception,
         procedure_code=code,
         applicant={**APPLICANT, "id_number": world.citizen.id_number},

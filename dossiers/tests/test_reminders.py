@@ -28,7 +28,7 @@ from dossiers import services
 from dossiers.models import Dossier
 from dossiers.services import reminders
 from dossiers.services.reminders import sweep_deadlines
-from dossiers.tests.factories import APPLICANT, file_online, procedure_version, staff
+from dossiers.tests.factories import APPLICANT, file_online, procedure_version, receive_at_counter, staff
 from dossiers.tests.threads import run_in_threads
 from notifications.models import Channel, Kind, Notification, Status
 from notifications.services import deliver_keys
@@ -49,7 +49,7 @@ def at(*args) -> datetime.datetime:
 
 def counter(world, moment, *, code="1.001193", applicant=None, notify=True) -> Dossier:
     """Received at the counter of Phường Việt Trì's centre at ``moment`` (state 2, code and appointment)."""
-    return services.dossier_receive_at_counter(
+    return receive_at_counter(
         actor=world.reception,
         procedure_code=code,
         applicant={**APPLICANT, "id_number": world.citizen.id_number, **(applicant or {})},

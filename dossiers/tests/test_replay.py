@@ -22,7 +22,7 @@ import time_machine
 
 from dossiers import deadlines, services
 from dossiers.models import AuditEvent, Dossier, Pause
-from dossiers.tests.factories import APPLICANT, file_online, procedure_version
+from dossiers.tests.factories import APPLICANT, file_online, procedure_version, receive_at_counter
 from procedures.calendar import working_calendar
 
 pytestmark = pytest.mark.django_db
@@ -126,7 +126,7 @@ def _walk(rng: random.Random, index: int, world, teams: list[Team], codes: list[
     else:
         dossier = _act(
             now,
-            services.dossier_receive_at_counter,
+            receive_at_counter,
             actor=team.reception,
             procedure_code=code,
             applicant=applicant,

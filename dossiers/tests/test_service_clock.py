@@ -21,7 +21,7 @@ import time_machine
 
 from dossiers import services
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier, Pause
-from dossiers.tests.factories import APPLICANT, file_online
+from dossiers.tests.factories import APPLICANT, file_online, receive_at_counter
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -41,7 +41,7 @@ def wall_clock():
 
 
 def counter(world, moment, **kwargs) -> Dossier:
-    return services.dossier_receive_at_counter(
+    return receive_at_counter(
         actor=world.reception,
         procedure_code="1.001193",
         applicant={**APPLICANT, "id_number": world.citizen.id_number},

@@ -16,7 +16,7 @@ import time_machine
 
 from dossiers import services
 from dossiers.models import ControlSlipRow, DailySequence, Pause
-from dossiers.tests.factories import APPLICANT, file_online, procedure_version
+from dossiers.tests.factories import APPLICANT, file_online, procedure_version, receive_at_counter
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -31,7 +31,7 @@ def counter(world, moment, *, code="1.001193", actor=None, centre=None):
     """A reception officer receives a dossier at the counter at ``moment``."""
     centre = centre or world.centre
     with time_machine.travel(moment, tick=False):
-        return services.dossier_receive_at_counter(
+        return receive_at_counter(
             actor=actor or world.reception,
             procedure_code=code,
             applicant={**APPLICANT, "id_number": world.citizen.id_number},

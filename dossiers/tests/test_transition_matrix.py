@@ -25,7 +25,7 @@ from dossiers import services
 from dossiers.models import AuditEvent, ControlSlipRow, DailySequence, Dossier, IdempotencyKey, Pause
 from dossiers.services import Forbidden, InvalidTransition, StaleVersion
 from dossiers.services.notices import CITIZEN_NOTICES
-from dossiers.tests.factories import APPLICANT, UserFactory, required_documents, staff
+from dossiers.tests.factories import APPLICANT, UserFactory, receive_at_counter, required_documents, staff
 from dossiers.tests.states import SETUPS, action_kwargs, walk
 from dossiers.workflow import NATIONAL_STATUS, TRANSITIONS, Action, Role, State, can, target_state
 from portal.accounts.models import StaffRole
@@ -330,7 +330,7 @@ def test_creating_filing_needs_a_login_and_counter_reception_that_centres_recept
         before = totals()
         with django_capture_on_commit_callbacks() as callbacks:
             try:
-                received = services.dossier_receive_at_counter(
+                received = receive_at_counter(
                     actor=person.user,
                     procedure_code="1.001193",
                     applicant=applicant,

@@ -45,7 +45,7 @@ from schemathesis.specs.openapi.checks import (
 
 from communes.models import ProcessingUnit, ServiceCentre
 from dossiers import services
-from dossiers.tests.factories import APPLICANT, UserFactory, file_online, procedure_version, staff
+from dossiers.tests.factories import APPLICANT, UserFactory, file_online, procedure_version, receive_at_counter, staff
 from dossiers.workflow import TRANSITIONS, Action, State
 from portal.accounts.models import Membership, StaffRole
 
@@ -138,7 +138,7 @@ def api_data(communes_loaded):
         decided(),
         returned,
         services.dossier_rate(dossier_id=returned.pk, actor=citizen, rating="satisfied", comment="Nhanh"),
-        services.dossier_receive_at_counter(
+        receive_at_counter(
             actor=officer,
             procedure_code="1.001193",
             applicant={**APPLICANT, "id_number": citizen.id_number, "email": ""},

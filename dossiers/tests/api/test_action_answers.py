@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 
-from dossiers.tests.factories import APPLICANT, filing_form, tiny_pdf
+from dossiers.tests.factories import APPLICANT, filing_form, paper_for, tiny_pdf
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -106,13 +106,16 @@ def test_a_counter_reception_answers_as_a_fresh_read(world, client, reference_ca
         "applicant": {**APPLICANT, "id_number": "025190009999"},
         "reception_centre": world.centre.agency_code,
         "channel": "direct",
-        "paper_components": [{"name": "Giấy chứng sinh", "copy_kind": "original", "count": 1}],
+        "paper_components": [
+            *({"component": row["component_id"], "count": row["count"]} for row in paper_for()),
+            {"name": "Giấy chứng sinh", "copy_kind": "original", "count": 1},
+        ],
     }
     client.force_login(world.reception)
     response = client.post("/api/dossiers/", json.dumps(body), content_type="application/json")
     dossier = same_as_a_fresh_read(client, response, status=201)
     assert dossier["state"] == "received" and dossier["code"].startswith(world.centre.agency_code)
-    assert [item["name"] for item in dossier["paper_components"]] == ["Giấy chứng sinh"]
+    assert [item["name"] for item in dossier["paper_components"]] == ["Tờ khai đăng ký khai sinh", "Giấy chứng sinh"]
 
 
 @pytest.mark.postgres

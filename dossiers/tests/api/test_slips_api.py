@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dossiers import services
 from dossiers.tests import slip_cases
-from dossiers.tests.factories import APPLICANT, file_online
+from dossiers.tests.factories import APPLICANT, file_online, receive_at_counter
 from dossiers.tests.slip_cases import at, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -284,7 +284,7 @@ def test_receiving_e_mails_the_applicant_the_receipt_as_a_pdf(world, django_capt
 def test_a_counter_reception_e_mails_the_receipt_too(world, django_capture_on_commit_callbacks, mailoutbox):
     with time_machine.travel(slip_cases.RECEIVED, tick=False):
         with django_capture_on_commit_callbacks(execute=True):
-            dossier = services.dossier_receive_at_counter(
+            dossier = receive_at_counter(
                 actor=world.reception,
                 procedure_code="1.001193",
                 applicant={**APPLICANT, "id_number": world.citizen.id_number},
