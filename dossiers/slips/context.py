@@ -154,7 +154,11 @@ def _parse(value) -> datetime | None:
 
 
 def _processing_time(dossier: Dossier) -> str:
-    version = dossier.procedure_version
+    return processing_time_text(dossier.procedure_version)
+
+
+def processing_time_text(version) -> str:
+    """``3 ngày làm việc`` — the processing time in the source's unit (form 01, the guidance slip)."""
     if version.time_value is None or not version.time_unit:
         return ""
     value = Decimal(version.time_value).normalize()

@@ -1,0 +1,52 @@
+"""The guidance slip (issue 12, point 3): what an incomplete dossier still needs, printed for the applicant at the
+counter — reception officers only, the missing components marked, nothing written."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from dossiers.models import Dossier
+from procedures.models import Component, ProcedureVersion
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def url(code="1.001193", **query) -> str:
+    from django.utils.http import urlencode
+
+    return f"{reverse('desk-guidance', kwargs={'code': code})}?{urlencode(query, doseq=True)}"
+
+
+def test_the_slip_marks_the_missing_components(world):
+    version = ProcedureVersion.objects.get(procedure__code="1.001193")
+    form = Component.objects.get(version=version, is_required=True)
+    Component.objects.create(version=version, order=2, name="Giấy ủy quyền", is_required=False)
+    response = client_for(world.reception).get(url(thieu=[form.pk, 999999], ten="Trần Văn Bình"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "PHIẾU HƯỚNG DẪN HOÀN THIỆN HỒ SƠ" in html
+    assert "Trần Văn Bình" in html and world.centre.name.upper() in html
+    assert html.count("Còn thiếu") == 1 and "Tờ khai đăng ký khai sinh" in html
+    assert "Giấy ủy quyền" in html and "(nếu có)" in html  # the optional one, listed and not marked
+    assert "3 Ngày làm việc" in html or "3 ngày làm việc" in html
+    assert "Mẫu số" not in html  # not one of the numbered forms
+    assert Dossier.objects.count() == 0
+
+
+def test_reception_officers_only(world):
+    assert client_for(world.handler).get(url()).status_code == 403
+    assert client_for(world.citizen).get(url()).status_code == 403
+    anonymous = Client().get(url())
+    assert anonymous.status_code == 302 and reverse("login") in anonymous.url
+
+
+def test_an_unknown_procedure_is_a_404(world):
+    assert client_for(world.reception).get(url(code="9.999999")).status_code == 404
