@@ -48,3 +48,12 @@ def notices_about(user, *, dossier_id: int) -> QuerySet[Notification]:
     return Notification.objects.filter(
         recipient_id=user.pk, dossier_id=dossier_id, channel=Channel.INAPP, status=Status.SENT
     ).order_by("-created_at", "-id")
+
+
+def unread_count(user) -> int:
+    """How many in-app notices ``user`` has not read: one COUNT on the inbox index."""
+    if user is None or not user.is_authenticated:
+        return 0
+    return Notification.objects.filter(
+        recipient_id=user.pk, channel=Channel.INAPP, status=Status.SENT, read_at__isnull=True
+    ).count()

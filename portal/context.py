@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from django.conf import settings
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from communes.selectors import help_centre
@@ -37,3 +38,24 @@ def staff_desk(request) -> dict:
 
     access = access_for(user)
     return {"desk": {"staff": access.is_staff_member, "reception": bool(access.reception_centres)}}
+
+
+class _Inbox:
+    """The header's notification count, read only when a template shows it (one COUNT query), at most once."""
+
+    def __init__(self, user):
+        self._user = user
+
+    @cached_property
+    def unread(self) -> int:
+        from notifications.selectors import unread_count
+
+        return unread_count(self._user)
+
+
+def inbox(request) -> dict:
+    """``inbox.unread``: the person's unread in-app notices (nothing for a visitor who is not logged in)."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"inbox": None}
+    return {"inbox": _Inbox(user)}

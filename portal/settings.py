@@ -134,6 +134,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "portal.context.help_line",
                 "portal.context.staff_desk",
+                "portal.context.inbox",
             ],
         },
     },
