@@ -141,6 +141,13 @@ def register(request):
     return render(request, "accounts/register.html", {"form": form, "next": safe_next(request)}, status=status)
 
 
+def _home_of(user) -> str:
+    """Where a log-in lands without a ``next``: staff at their desk, everyone else on their own dossiers."""
+    from dossiers.selectors import access_for
+
+    return "desk" if access_for(user).is_staff_member else "my-dossiers"
+
+
 @sensitive_post_parameters("password", "username")
 @never_cache
 @csrf_protect
@@ -149,7 +156,7 @@ def login(request):
     """Log in with CCCD, phone or user name. django-axes counts each failure (identifier + address) and answers a
     locked-out pair with the 429 page (``portal.common.throttles.login_locked_out``) from its middleware."""
     if request.user.is_authenticated and request.method != "POST":
-        return redirect(safe_next(request))
+        return redirect(safe_next(request, _home_of(request.user)))
     form = LoginForm(request, data=request.POST or None)
     status = 200
     if request.method == "POST":
@@ -159,11 +166,13 @@ def login(request):
             return _address_locked(request, seconds)
         if form.is_valid():
             auth_login(request, form.get_user())
-            return redirect(safe_next(request))
+            return redirect(safe_next(request, _home_of(request.user)))
         if form.has_error("__all__", "invalid_login"):
             limit.record_failure(request)
         status = 400
-    context = {"form": form, "next": safe_next(request)}
+    # only a page the person was sent from: without one, where they land depends on who logs in (``_home_of``)
+    asked = request.POST.get("next") or request.GET.get("next")
+    context = {"form": form, "next": safe_next(request) if asked else ""}
     return render(request, "accounts/login.html", context, status=status)
 
 
