@@ -30,8 +30,8 @@ from dossiers import deadlines
 from dossiers.demo.texts import FAMILY, GIVEN_F, GIVEN_M, MIDDLE_F, MIDDLE_M, MOBILE_PREFIXES, ORGANISATIONS
 from dossiers.models import Dossier
 from dossiers.workflow import NATIONAL_STATUS, State
-from procedures.calendar import working_calendar
 from portal.common.text import fold
+from procedures.calendar import working_calendar
 from procedures.models import Level, ProcedureVersion, TimeUnit
 
 DOSSIER_COLUMNS = [f.column for f in Dossier._meta.concrete_fields]
@@ -41,8 +41,9 @@ PAUSE_COLUMNS = ["dossier_id", "started_at", "ended_at", "remaining_seconds", "r
 WRITTEN = [
     "id", "created_at", "updated_at", "code", "reference", "version", "procedure_version_id", "procedure_id",
     "field_id", "level", "state", "status_code", "channel", "applicant_kind", "applicant_name", "applicant_id_number",
-    "applicant_phone", "applicant_email", "applicant_address", "organisation_name", "applicant_name_folded", "filed_by_id",
-    "reception_centre_id", "return_centre_id", "processing_unit_id", "handler_id", "filed_at", "received_at", "due_at",
+    "applicant_phone", "applicant_email", "applicant_address", "organisation_name", "applicant_name_folded",
+    "filed_by_id", "reception_centre_id", "return_centre_id", "processing_unit_id", "handler_id", "filed_at",
+    "received_at", "due_at",
     "extended_due_at", "paused_at", "remaining_seconds", "transferred_at", "finished_at", "returned_at",
     "supplement_count", "extension_count", "timeliness", "outcome", "result_document", "closing_reason", "fee_vnd",
     "paid_at", "paid_online", "rating", "rating_comment", "rated_at", "legacy_code", "legacy_unit",
