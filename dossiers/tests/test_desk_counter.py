@@ -4,13 +4,22 @@ who may use any of it."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
 
 from dossiers.models import Dossier, ReceivedComponent
 from dossiers.selectors.counter import applicant_prefill
-from dossiers.tests.factories import APPLICANT, UserFactory, file_online, tiny_pdf
+from dossiers.tests.factories import (
+    APPLICANT,
+    UserFactory,
+    file_online,
+    procedure_version,
+    receive_at_counter,
+    tiny_pdf,
+)
 from procedures.models import Component
 
 pytestmark = pytest.mark.django_db
@@ -31,7 +40,7 @@ def mandatory() -> Component:
 def form_data(key="khoa-1", **changes) -> dict:
     component = mandatory()
     data = {
-        "key": key,
+        "idempotency_key": key,
         "lam": "nhan",
         "applicant_id_number": "025190009999",
         "applicant_name": "Trần Văn Bình",
@@ -58,11 +67,39 @@ def test_finding_the_procedure(world):
     assert "Không tìm thấy thủ tục nào" in nothing.content.decode()
 
 
+def test_only_procedures_applied_are_offered_with_their_level_and_time(world):
+    procedure_version(code="1.000894", name="Thủ tục đăng ký kết hôn", is_applied=False)
+    client = client_for(world.reception)
+    html = client.get(reverse("desk-counter"), {"q": "dang ky"}).content.decode()
+    assert "1.001193" in html and "1.000894" not in html
+    assert "Cấp xã" in html and "Thời hạn: 3 " in html
+    assert client.get(reverse("desk-counter"), {"q": "1.000894"}).status_code == 200  # not straight to a form
+    assert client.get(reverse("desk-counter-form", kwargs={"code": "1.000894"})).status_code == 302
+
+
+def test_what_the_centre_receives_most_with_an_empty_box(world):
+    client = client_for(world.reception)
+    assert "Thủ tục trung tâm hay tiếp nhận" not in client.get(reverse("desk-counter")).content.decode()
+    receive_at_counter(
+        actor=world.reception,
+        procedure_code="1.001193",
+        applicant=APPLICANT,
+        reception_centre_id=world.centre.pk,
+    )
+    html = client.get(reverse("desk-counter")).content.decode()
+    assert "Thủ tục trung tâm hay tiếp nhận" in html and f'href="{FORM}"' in html
+
+
 def test_the_form_lists_the_components_and_a_fresh_key(world):
-    html = client_for(world.reception).get(FORM).content.decode()
+    client = client_for(world.reception)
+    html = client.get(FORM).content.decode()
     component = mandatory()
     assert f'name="nhan-{component.pk}"' in html and "Tờ khai đăng ký khai sinh" in html and "bắt buộc" in html
-    assert 'name="key" value="' in html
+    keys = [
+        re.search(r'name="idempotency_key" value="([^"]+)"', page).group(1)
+        for page in (html, client.get(FORM).content.decode())
+    ]
+    assert len(keys[0]) >= 24 and keys[0] != keys[1]  # a key per form shown
 
 
 def test_a_complete_reception_opens_the_receipt(world):
@@ -128,7 +165,13 @@ def test_prefill_from_an_account_and_from_an_earlier_dossier(world):
     assert answer == {"found": True, "id_number": "025190007777", "name": "Trần Văn Bình", "phone": "0911111111"} | {
         key: value for key, value in answer.items() if key in ("email", "address")
     }
-    html = client.post(FORM, {"lam": "tim", "applicant_id_number": "025190007777", "key": "k"}).content.decode()
+    # the script POSTs the number (out of URLs and access logs)
+    posted = client.post(reverse("desk-counter-applicant"), {"cccd": world.citizen.id_number}).json()
+    assert posted["found"] and posted["address"] == "Số 9, khu 2" and "sources" not in posted
+    assert client.post(reverse("desk-counter-applicant"), {"cccd": "025190000000"}).json() == {"found": False}
+    html = client.post(
+        FORM, {"lam": "tim", "applicant_id_number": "025190007777", "idempotency_key": "k"}
+    ).content.decode()
     assert 'value="Trần Văn Bình"' in html and Dossier.objects.filter(applicant_id_number="025190007777").count() == 0
 
 
@@ -137,10 +180,9 @@ def test_only_reception_officers(world):
         client = client_for(person)
         assert client.get(reverse("desk-counter")).status_code == 403
         assert client.post(FORM, form_data()).status_code == 403
-    assert (
-        client_for(world.handler).get(reverse("desk-counter-applicant"), {"cccd": APPLICANT["id_number"]}).status_code
-        == 403
-    )
+    handler = client_for(world.handler)
+    assert handler.get(reverse("desk-counter-applicant"), {"cccd": APPLICANT["id_number"]}).status_code == 403
+    assert handler.post(reverse("desk-counter-applicant"), {"cccd": APPLICANT["id_number"]}).status_code == 403
     anonymous = Client().get(FORM)
     assert anonymous.status_code == 302 and reverse("login") in anonymous.url
     assert Dossier.objects.count() == 0

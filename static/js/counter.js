@@ -1,6 +1,7 @@
 /* Counter reception: Enter in the CCCD field fills in what the portal knows of the person (JSON from
-   /can-bo/tiep-nhan/nguoi-nop/); Enter in another field does not submit (only the "Tiếp nhận hồ sơ" button
-   receives); the button is disabled once pressed (the server's idempotency key makes a second press harmless). */
+   /can-bo/tiep-nhan/nguoi-nop/, the number POSTed); Enter in another field does not submit (only the
+   "Tiếp nhận hồ sơ" button receives); the button is disabled once pressed (the server's idempotency key makes a
+   second press harmless) and enabled again when the page comes back from the browser's history. */
 (function () {
   "use strict";
   var form = document.querySelector(".desk-counter-form");
@@ -16,9 +17,14 @@
   function prefill() {
     var value = cccd.value.replace(/\D/g, "");
     if (!value) return;
-    var url = cccd.getAttribute("data-prefill-url") + "?cccd=" + encodeURIComponent(value);
-    fetch(url, {credentials: "same-origin", headers: {"Accept": "application/json"}})
-      .then(function (response) { return response.json(); })
+    // POSTed, so that the number stays out of URLs (history, proxy and access logs)
+    var body = new FormData();
+    body.append("cccd", value);
+    fetch(cccd.getAttribute("data-prefill-url"), {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: {"Accept": "application/json", "X-CSRFToken": form.querySelector("[name=csrfmiddlewaretoken]").value}
+    })
+      .then(function (response) { if (!response.ok) throw new Error(response.status); return response.json(); })
       .then(function (data) {
         if (!data.found) { status.textContent = texts.none; document.getElementById("applicant_name").focus(); return; }
         Object.keys(fields).forEach(function (key) {
@@ -43,6 +49,10 @@
     if (button && button.value === "nhan") {
       setTimeout(function () { button.disabled = true; }, 0);
     }
+  });
+  window.addEventListener("pageshow", function () {
+    var button = form.querySelector("button[value=nhan]");
+    if (button) button.disabled = false;
   });
   var summary = document.getElementById("error-summary");
   if (summary) summary.focus();

@@ -35,8 +35,9 @@ from dossiers.views.desk.common import desk_view
 from dossiers.views.filing import _centre_groups
 from portal.common.errors import DomainError, Forbidden, InvalidInput
 from portal.common.text import nfc
-from procedures.models import Component, CopyKind, ProcedureVersion
+from procedures.models import Component, CopyKind, Level, ProcedureVersion
 from procedures.selectors import catalogue_search, versions_in_force
+from procedures.views import time_text
 
 SESSION_CENTRE = "desk-counter-centre"
 RESULTS = 12
@@ -80,9 +81,9 @@ def counter_start(request):
         exact = versions_in_force().filter(procedure__code=code, is_applied=True).exists()
         if exact:
             return redirect("desk-counter-form", code=code)
-        found = catalogue_search(q=query)
+        found = catalogue_search(q=query, filters={"applied": True})  # in force and applied: what may be received
         approximate = found.approximate
-        results = found.page(0, RESULTS)
+        results = _picks(found.page(0, RESULTS))
     return render(
         request,
         "desk/counter_start.html",
@@ -97,13 +98,31 @@ def counter_start(request):
     )
 
 
+def _picks(versions) -> list[dict]:
+    levels = dict(Level.choices)
+    return [
+        {
+            "code": v.procedure.code,
+            "name": v.name,
+            "field": v.field.name,
+            "level": levels.get(v.level, v.level),
+            "time": time_text(v),
+        }
+        for v in versions
+    ]
+
+
 @desk_view
-@require_http_methods(["GET", "HEAD"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def counter_applicant(request):
-    """``?cccd=`` → what the portal knows of that person, as JSON, for the form's script (reception officers only)."""
+    """``cccd`` → what the portal knows of that person, as JSON, for the form's script (reception officers only).
+
+    The form's script POSTs the number (CSRF-checked), so that it stays out of URLs — browser history, proxy and
+    server access logs; ``GET ?cccd=`` answers the same."""
     if not access_for(request.user).reception_centres:
         return JsonResponse({"found": False}, status=403)
-    known = applicant_prefill(user=request.user, id_number=request.GET.get("cccd", ""))
+    number = request.POST.get("cccd", "") if request.method == "POST" else request.GET.get("cccd", "")
+    known = applicant_prefill(user=request.user, id_number=number)
     if known is None:
         return JsonResponse({"found": False})
     return JsonResponse({"found": True, **{key: value for key, value in known.items() if key != "sources"}})
@@ -187,17 +206,15 @@ def counter_form(request, code: str):
         "return_centre": post.get("return_centre", "") if post else "",
         "return_address": nfc(post.get("return_address", ""))[:300] if post else "",
     }
-    key = (post.get("key") if post else "") or secrets.token_urlsafe(24)
+    key = (post.get("idempotency_key") if post else "") or secrets.token_urlsafe(24)
     rows = _rows(version, post)
     errors: dict[str, str] = {}
     missing: dict | None = None
     notice = ""
     status = 200
-    wants_prefill = (request.method == "GET" and request.GET.get("cccd")) or (post and post.get("lam") == "tim")
+    wants_prefill = bool(post and post.get("lam") == "tim")  # "Tìm" without JavaScript (the CCCD in the body)
     if wants_prefill:
-        number = request.GET.get("cccd", "") if request.method == "GET" else values.get("applicant_id_number", "")
-        known = applicant_prefill(user=request.user, id_number=number)
-        values["applicant_id_number"] = values.get("applicant_id_number") or number
+        known = applicant_prefill(user=request.user, id_number=values.get("applicant_id_number", ""))
         if known:
             for key_name in ("name", "phone", "email", "address", "organisation_name", "kind"):
                 field = key_name if key_name == "organisation_name" else f"applicant_{key_name}"
@@ -276,7 +293,7 @@ def counter_form(request, code: str):
             "errors": errors,
             "missing": missing,
             "notice": notice,
-            "prefilled": bool(wants_prefill),
+            "prefilled": wants_prefill,
             "return_methods": return_methods_for(version),
             "groups": _centre_groups(),
             "communes": commune_list() if needs_commune else None,
