@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -161,13 +162,12 @@ def dossier_file(
     if channel not in (Channel.ONLINE, Channel.POST):
         raise InvalidInput(_("Kênh nộp không hợp lệ."), extra={"fields": {"channel": [_("online hoặc post.")]}})
     key = clean_text(idempotency_key, field="Idempotency-Key", limit=100) if idempotency_key else ""
-    # A retry is recognised when its key is written (a unique constraint), not by a read before every filing: most
-    # filings are first tries. A retry whose body no longer passes the checks still gets the first dossier.
     now = core.moment_of(at)
-    try:
+
+    def check() -> tuple:
         version = filing_version(procedure_code, now.date())
         person = Applicant.clean(applicant)
-        reception, return_centre, unit = resolve_places(
+        places = resolve_places(
             version,
             reception_centre_id=reception_centre_id,
             return_centre_id=return_centre_id,
@@ -177,22 +177,14 @@ def dossier_file(
         prepared = docs.prepare(version, documents)
         if channel == Channel.ONLINE:
             docs.require_components(version, prepared)
-    except DomainError:
-        replay = _replayed(actor, key)
-        if replay is not None:
-            return replay
-        raise
-    try:
+        return version, person, places, returning, prepared
+
+    def write(checked: tuple) -> Dossier:
+        version, person, places, returning, prepared = checked
         with docs.removed_on_failure() as written, transaction.atomic():
             version_hold_for_filing(version.pk)
             dossier = _new_dossier(
-                version,
-                person,
-                channel=channel,
-                places=(reception, return_centre, unit),
-                at=now,
-                filed_by=actor,
-                returning=returning,
+                version, person, channel=channel, places=places, at=now, filed_by=actor, returning=returning
             )
             dossier.set_state(State.FILED)
             dossier.save()
@@ -206,19 +198,37 @@ def dossier_file(
                 from_state=None,
                 at=now,
                 payload={"procedure": version.procedure.code, "channel": channel},
-                to_unit=core.unit_label(reception),
+                to_unit=core.unit_label(places[0]),
             )
             stored = docs.store(dossier, prepared, actor=actor, at=now, written=written)
             if notify:
                 core.notify_step(dossier, Action.FILE, event, actor=actor)
             dossier.rows_written = _rows_of_new_dossier(event, slip_row, documents=stored)
-    except IntegrityError:
-        # the key was used before (or by a concurrent retry that won): nothing was written, answer with its dossier
-        replay = _replayed(actor, key)
-        if replay is not None:
-            return replay
-        raise
-    return dossier
+        return dossier
+
+    return _once(actor, key, check, write)
+
+
+def _once(actor, key: str, check: Callable[[], Any], write: Callable[[Any], Dossier]) -> Dossier:
+    """A filing or counter reception with an ``Idempotency-Key``: ``check()`` validates the request, writing nothing,
+    and returns what ``write`` needs; ``write`` writes the dossier and the key in one transaction.
+
+    A retry is recognised when its key is written (a unique constraint), not by a read before every request: most
+    are first tries. A retry whose body no longer passes the checks, and a concurrent one that lost the race for the
+    key (nothing it wrote is kept), get the first dossier (``replayed`` set)."""
+    try:
+        checked = check()
+    except DomainError as error:
+        failure: Exception = error
+    else:
+        try:
+            return write(checked)
+        except IntegrityError as error:
+            failure = error
+    replay = _replayed(actor, key)
+    if replay is not None:
+        return replay
+    raise failure
 
 
 def _rows_of_new_dossier(event, slip_row, *, documents, paper_components=()) -> dict[str, list]:
@@ -279,10 +289,11 @@ def dossier_receive_at_counter(
         raise InvalidInput(_("Kênh nộp không hợp lệ."), extra={"fields": {"channel": [_("direct hoặc post.")]}})
     key = clean_text(idempotency_key, field="Idempotency-Key", limit=100) if idempotency_key else ""
     now = core.moment_of(at)
-    try:
+
+    def check() -> tuple:
         version = filing_version(procedure_code, now.date())
         person = Applicant.clean(applicant)
-        reception, return_centre, unit = resolve_places(
+        places = resolve_places(
             version,
             reception_centre_id=reception_centre_id,
             return_centre_id=return_centre_id,
@@ -292,40 +303,19 @@ def dossier_receive_at_counter(
         paper = docs.clean_paper_items(version, paper_components)
         prepared = docs.prepare(version, documents)
         docs.require_components(version, prepared, field="paper_components", paper=paper, at_counter=True)
-    except DomainError:
-        replay = _replayed(actor, key)
-        if replay is not None:
-            return replay
-        raise
-    try:
-        return _receive_new(
-            actor,
-            version,
-            person,
-            (reception, return_centre, unit),
-            channel,
-            returning,
-            paper,
-            prepared,
-            key,
-            now,
-            notify=notify,
-        )
-    except IntegrityError:
-        # the key was used before (or by a concurrent retry that won): nothing was written, answer with its dossier
-        replay = _replayed(actor, key)
-        if replay is not None:
-            return replay
-        raise
+        return version, person, places, returning, paper, prepared
+
+    def write(checked: tuple) -> Dossier:
+        return _receive_new(actor, *checked, channel=channel, key=key, now=now, notify=notify)
+
+    return _once(actor, key, check, write)
 
 
-def _receive_new(actor, version, person, places, channel, returning, paper, prepared, key, now, *, notify) -> Dossier:
-    reception, return_centre, unit = places
+def _receive_new(actor, version, person, places, returning, paper, prepared, *, channel, key, now, notify) -> Dossier:
+    reception = places[0]
     with docs.removed_on_failure() as written, transaction.atomic():
         version_hold_for_filing(version.pk)
-        dossier = _new_dossier(
-            version, person, channel=channel, places=(reception, return_centre, unit), at=now, returning=returning
-        )
+        dossier = _new_dossier(version, person, channel=channel, places=places, at=now, returning=returning)
         dossier.set_state(State.RECEIVED)
         if key:  # first: a concurrent retry with the same key fails here, before a code is issued
             dossier.save()

@@ -12,7 +12,6 @@ import pytest
 
 from notifications.models import Channel, Kind, Notification, Status
 from notifications.templates import sample_context
-from portal.accounts.models import User
 
 pytestmark = pytest.mark.django_db
 
@@ -45,16 +44,6 @@ def notice(user, kind: str = Kind.RECEIVED, *, at: datetime = T0, channel: str =
 def ids(response) -> list[int]:
     assert response.status_code == 200, response.content
     return [row["id"] for row in response.json()["results"]]
-
-
-@pytest.fixture
-def alice():
-    return User.objects.create_user(username="alice", full_name="Nguyễn Thị Hoa")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user(username="bob", language="en")
 
 
 # --- Listing ----------------------------------------------------------------------------------------------

@@ -19,16 +19,6 @@ from portal.accounts.models import User
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def alice():
-    return User.objects.create_user(username="alice", full_name="Nguyễn Thị Hoa")
-
-
-@pytest.fixture
-def bob():
-    return User.objects.create_user(username="bob", language="en")
-
-
 def client_for(user) -> Client:
     client = Client()
     client.force_login(user)
