@@ -76,7 +76,12 @@ def test_the_page_shows_the_facts_the_time_left_and_the_timeline(world):
     assert dossier.code in html and dossier.applicant_id_number in html
     assert "Còn " in html and "làm việc" in html
     assert "phân công cán bộ xử lý" in html and "Cán bộ xử lý: " in html  # the assignment, in words, with the name
+    assert f"{world.leader.full_name}</strong> (lãnh đạo): phân công cán bộ xử lý" in html
     assert "Phiếu kiểm soát quá trình giải quyết (mẫu 06)" in html
+    control = html.split("(mẫu 06)</h2>", 1)[1]
+    assert f">{TRANSITIONS[Action.TRANSFER].label}</td>" in control and ">transfer<" not in control  # steps in words
+    assert "thanh-phan-" in html and "Tải về" in html  # the filed document, its download and its preview
+    assert reverse("desk-document", kwargs={"id": dossier.pk, "document_id": dossier.documents.first().pk}) in html
     assert reverse("desk-slip", kwargs={"id": dossier.pk, "form": "01"}) in html
 
 
@@ -138,6 +143,29 @@ def test_the_whole_chain_through_the_page(world, private_dir):
     assert dossier.state == State.RESULT_READY and dossier.documents.filter(kind="result").count() == 1
     assert post(world.reception, dossier, Action.RETURN).status_code == 302
     assert fresh(dossier).state == State.RETURNED
+
+
+def test_reception_records_a_supplement_with_a_scan_per_missing_component(world, private_dir):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    dossier = dossier_in(world, State.PROCESSING)
+    data = {"missing": ["Tờ khai đăng ký khai sinh"], "other": "Giấy chứng sinh", "reason": "Thiếu giấy tờ"}
+    assert post(world.handler, dossier, Action.REQUEST_SUPPLEMENT, data).status_code == 302
+    dossier = fresh(dossier)
+    html = client_for(world.reception).get(page_url(dossier)).content.decode()
+    assert 'name="file-1"' in html and 'name="file-2"' in html  # one input per missing component
+    before = dossier.documents.count()
+    # a file that is not what it says: 400 on the open form, nothing recorded
+    fake = SimpleUploadedFile("to-khai.pdf", b"not a pdf at all", content_type="application/pdf")
+    response = post(world.reception, dossier, Action.SUPPLEMENT, {"file-1": fake})
+    assert response.status_code == 400 and 'id="thao-tac-supplement" open' in response.content.decode()
+    assert fresh(dossier).state == State.SUPPLEMENT_REQUESTED and dossier.documents.count() == before
+    response = post(world.reception, dossier, Action.SUPPLEMENT, {"file-1": tiny_pdf("to-khai-moi.pdf")})
+    assert response.status_code == 302
+    dossier = fresh(dossier)
+    added = dossier.documents.get(original_name="to-khai-moi.pdf")
+    assert dossier.state == State.PROCESSING and added.component.name == "Tờ khai đăng ký khai sinh"
+    assert added.uploaded_by == world.reception
 
 
 @pytest.mark.parametrize(
@@ -206,8 +234,9 @@ def test_a_double_click_is_told_it_is_done(world):
 
 def test_an_action_the_person_may_not_take(world):
     dossier = dossier_in(world, State.PROCESSING)
-    response = post(world.handler, dossier, Action.DECIDE, {"outcome": "approved", "result_document": "x"}, follow=True)
-    assert "Bạn không thể thực hiện thao tác này" in response.content.decode()
+    response = post(world.handler, dossier, Action.DECIDE, {"outcome": "approved", "result_document": "x"})
+    assert response.status_code == 403 and "Bạn không thể thực hiện thao tác này" in response.content.decode()
+    assert "decide" not in buttons(response.content.decode())  # the page, drawn again, offers what they may do
     assert fresh(dossier).state == State.PROCESSING
     assert client_for(world.leader).post(act_url(dossier, Action.RATE).replace("rate", "no-such")).status_code == 404
     assert set(SLUGS.values()).isdisjoint(CITIZEN_ONLY)

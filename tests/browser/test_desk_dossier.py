@@ -8,12 +8,12 @@ from __future__ import annotations
 import pytest
 
 from dossiers import services
-from dossiers.models import Dossier
+from dossiers.models import DocumentDownload, Dossier
 from dossiers.tests import conftest as dossier_fixtures
 from dossiers.tests.factories import file_online
 from dossiers.tests.states import PATHS, walk
 from dossiers.workflow import State
-from tests.browser.pages import check_page
+from tests.browser.pages import ARTIFACTS, check_page
 from tests.browser.test_mine_pages import log_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -32,12 +32,17 @@ def test_a_leader_decides_and_a_stale_page_is_told(page, live_server, transactio
     page.goto(f"{live_server.url}/can-bo/ho-so/{dossier.pk}/")
     assert dossier.code in page.locator("h1").inner_text()
     check_page(page, "desk-dossier")
-    # the scanned form opens inside the page
-    page.locator(".desk-preview summary").first.click()
+    # the scanned form opens inside the page; it is fetched (and the download recorded) only when opened
+    assert DocumentDownload.objects.count() == 0
+    with page.expect_response(lambda response: "/tai-lieu/" in response.url) as preview:
+        page.locator(".desk-preview summary").first.click()
+    assert preview.value.status == 200 and preview.value.headers["content-disposition"] == "inline"
     assert page.locator(".desk-preview iframe").first.is_visible()
+    assert DocumentDownload.objects.filter(user=world.leader).count() == 1
 
     page.get_by_text("Ký duyệt kết quả", exact=True).click()
     page.get_by_label("Văn bản kết quả (số, ký hiệu)").fill("Giấy khai sinh số 15/2026")
+    page.screenshot(path=str(ARTIFACTS / "desk-dossier-decide-1280.png"), full_page=True)
     page.get_by_role("button", name="Xác nhận: Ký duyệt kết quả").click()
     page.wait_for_load_state()
     assert "Đã thực hiện: Ký duyệt kết quả." in page.locator("main").inner_text()

@@ -49,6 +49,13 @@ CITIZEN_ONLY = frozenset({Action.FILE, Action.RECEIVE_AT_COUNTER, Action.WITHDRA
 #: Actions whose button warns (they end or refuse the dossier).
 GRAVE = frozenset({Action.REFUSE, Action.STOP})
 PREVIEWABLE = {"application/pdf": "pdf", "image/png": "image", "image/jpeg": "image"}
+#: The policy a previewed file is served with: nothing loads or runs beyond the file itself, and only this site may
+#: frame it. An image is also sandboxed. A PDF is not: the browser's PDF viewer (Chromium's, tried with Chromium 156
+#: through Playwright: blank in any ``<iframe sandbox>``, whatever its tokens) runs as a plugin document, and older
+#: viewers refuse a sandboxed one too; ``plugin-types`` is gone from Chromium. The fixed content type and ``nosniff``
+#: keep a file that is not really a PDF from ever being read as a page.
+_POLICY = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; frame-ancestors 'self'"
+PREVIEW_POLICY = {"pdf": f"{_POLICY}; object-src 'self'", "image": f"{_POLICY}; sandbox"}
 
 STALE = gettext_lazy("Hồ sơ vừa được người khác cập nhật; trang đã được tải lại — hãy xem lại trước khi thao tác.")
 ALREADY_DONE = gettext_lazy("Thao tác đã được thực hiện; không có gì thay đổi thêm.")
@@ -219,6 +226,30 @@ def _open_pause(dossier):
     return pauses[-1] if pauses else None
 
 
+def _control_slip(dossier) -> list[dict]:
+    """Form 06's rows with the step in words (the transition's label)."""
+    rows = []
+    for row in dossier.control_slip.all():
+        try:
+            step = str(TRANSITIONS[Action(row.step)].label)
+        except (KeyError, ValueError):
+            step = row.step
+        rows.append({"row": row, "step": step})
+    return rows
+
+
+def _supplement_rows(dossier, pause) -> list[dict]:
+    """One optional file input per component the citizen was asked for (matched to the procedure's component by
+    name, like the citizen's own supplement page)."""
+    if pause is None:
+        return []
+    components = {c.name.casefold(): c for c in dossier.procedure_version.components.all()}
+    return [
+        {"field": f"file-{number}", "name": name, "component": components.get(nfc(name).casefold())}
+        for number, name in enumerate(pause.missing_components or [], start=1)
+    ]
+
+
 @dataclass
 class ActionForm:
     action: Action
@@ -250,14 +281,14 @@ def _page(request, dossier, *, failed: ActionForm | None = None, status: int = 2
         actions.append(form)
     state = State(dossier.state)
     pause = _open_pause(dossier) if state == State.SUPPLEMENT_REQUESTED else None
-    needs_handlers = any(form.action == Action.ASSIGN for form in actions)
+    allowed = {form.action for form in actions}
     context = {
         "dossier": dossier,
         "state_label": STATE_LABELS[state],
         "national_label": NATIONAL_STATUS_LABELS[dossier.status_code],
         "time": time_left(dossier),
         "timeline": _timeline(dossier),
-        "control_slip": list(dossier.control_slip.all()),
+        "control_slip": _control_slip(dossier),
         "pauses": list(dossier.pauses.all()),
         "pause": pause,
         "documents": _documents(dossier),
@@ -265,13 +296,15 @@ def _page(request, dossier, *, failed: ActionForm | None = None, status: int = 2
         "slips": [(number, FORMS[number].title) for number in available_forms(dossier)],
         "actions": actions,
         "failed": failed,
-        "handlers": list(unit_handlers(dossier.processing_unit_id)) if needs_handlers else [],
+        "handlers": list(unit_handlers(dossier.processing_unit_id)) if Action.ASSIGN in allowed else [],
         "components": sorted(dossier.procedure_version.components.all(), key=lambda c: (c.order, c.pk))
-        if any(form.action == Action.REQUEST_SUPPLEMENT for form in actions)
+        if Action.REQUEST_SUPPLEMENT in allowed
         else [],
+        "supplement_rows": _supplement_rows(dossier, pause) if Action.SUPPLEMENT in allowed else [],
         "outcomes": Outcome.choices,
-        "new_date": _default_new_date(dossier),
+        "new_date": _default_new_date(dossier) if Action.EXTEND in allowed else "",
         "fee_default": dossier.fee_vnd or "",
+        "fee_text": _money(dossier.fee_vnd),
     }
     return render(request, "desk/dossier.html", context, status=status)
 
@@ -338,7 +371,13 @@ def _arguments(request, action: Action, dossier) -> dict:
     return {}
 
 
-_FIELD_ALIASES = {"new_due_at": "new_date", "handler": "handler", "missing_components": "missing"}
+_FIELD_ALIASES = {
+    "new_due_at": "new_date",
+    "handler_id": "handler",
+    "missing_components": "missing",
+    "file": "files",
+    "component": "files",
+}
 
 
 def _field_errors(exc: InvalidInput) -> dict[str, str]:
@@ -358,17 +397,32 @@ def _already_done(request, dossier_id: int, action: Action) -> bool:
     return bool(events) and events[-1].action == action and events[-1].actor_id == request.user.pk
 
 
+def _uploads(request, action: Action, dossier) -> list[tuple]:
+    """``(file, component id or None)`` handed in with a supplement recorded (one per missing component, then any
+    other) or with a decision (the result's electronic copy)."""
+    if action == Action.DECIDE:
+        return [(upload, None) for upload in request.FILES.getlist("files")]
+    if action != Action.SUPPLEMENT:
+        return []
+    uploads = []
+    for row in _supplement_rows(dossier, _open_pause(dossier)):
+        upload = request.FILES.get(row["field"])
+        if upload is not None:
+            uploads.append((upload, row["component"].pk if row["component"] else None))
+    return uploads + [(upload, None) for upload in request.FILES.getlist("files")]
+
+
 def _act(request, action: Action, dossier, version: int) -> None:
     """The action and, for a supplement recorded or a decision, the files handed in — all in one transaction."""
     kwargs = _arguments(request, action, dossier)
     service = services.SERVICES[action]
-    files = request.FILES.getlist("files") if action in (Action.SUPPLEMENT, Action.DECIDE) else []
     with removed_on_failure() as written, transaction.atomic():
-        for upload in files:
+        for upload, component_id in _uploads(request, action, dossier):
             document = services.document_upload(
                 dossier_id=dossier.pk,
                 actor=request.user,
                 file=upload,
+                component_id=component_id,
                 kind=DocumentKind.RESULT if action == Action.DECIDE else DocumentKind.COMPONENT,
                 is_original_scan=False,
                 expected_version=version,
@@ -389,7 +443,7 @@ def dossier_action(request, id: int, action: str):
         if version != dossier.version:  # the page was stale: someone else acted (or this very click, twice)
             return _stale(request, dossier.pk, chosen)
         messages.error(request, _("Bạn không thể thực hiện thao tác này với hồ sơ ở trạng thái hiện tại."))
-        return redirect("desk-dossier", id=dossier.pk)
+        return _page(request, dossier, status=403)
     try:
         _act(request, chosen, dossier, version)
     except StaleVersion:
@@ -439,9 +493,7 @@ def document_preview(request, id: int, document_id: int):
     response = FileResponse(handle, content_type=document.content_type)
     response["Content-Disposition"] = "inline"
     response["X-Content-Type-Options"] = "nosniff"
-    # Chromium's PDF viewer does not run in a sandboxed frame: PDFs get no script by the policy, images the sandbox too
-    policy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; object-src 'self'"
-    response["Content-Security-Policy"] = policy if document.content_type == "application/pdf" else f"{policy}; sandbox"
+    response["Content-Security-Policy"] = PREVIEW_POLICY[PREVIEWABLE[document.content_type]]
     response["Cache-Control"] = "private, no-store"
     response["X-Frame-Options"] = "SAMEORIGIN"
     return response
