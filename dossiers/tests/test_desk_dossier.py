@@ -278,8 +278,19 @@ def test_the_preview_is_inline_recorded_and_runs_nothing(world, private_dir):
         "default-src 'none'" in response["Content-Security-Policy"] and "sandbox" in response["Content-Security-Policy"]
     )
     assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
+    assert "frame-ancestors 'self'" in response["Content-Security-Policy"]
     b"".join(response.streaming_content)
     assert DocumentDownload.objects.filter(document=document, user=world.reception).count() == 1
+    # a PDF: the same policy without the sandbox (the browser's PDF viewer shows nothing in a sandboxed document)
+    pdf = dossier_in(world, State.FILED).documents.first()
+    response = client_for(world.reception).get(
+        reverse("desk-document", kwargs={"id": pdf.dossier_id, "document_id": pdf.pk})
+    )
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    policy = response["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'self'" in policy and "sandbox" not in policy
+    assert response["Content-Disposition"] == "inline" and response["X-Frame-Options"] == "SAMEORIGIN"
+    assert DocumentDownload.objects.filter(document=pdf, user=world.reception).count() == 1
 
 
 def _component_id() -> int:
@@ -299,11 +310,16 @@ def test_the_slip_page_frames_the_slip(world):
     assert client.get(reverse("desk-slip", kwargs={"id": dossier.pk, "form": "03"})).status_code == 404
 
 
-def test_the_page_runs_a_bounded_number_of_queries(world, django_assert_max_num_queries):
+def test_the_page_runs_a_bounded_number_of_queries(world, private_dir, django_assert_max_num_queries):
     dossier = dossier_in(world, State.PROCESSING)
     client = client_for(world.leader)
     client.get(page_url(dossier))
+    with django_assert_max_num_queries(16):
+        assert client.get(page_url(dossier)).status_code == 200
+    # more of everything (events, pauses, control-slip rows, documents by other people): no more queries
     walk(world, Dossier.objects.get(pk=dossier.pk), [Action.REQUEST_SUPPLEMENT, Action.SUPPLEMENT, Action.EXTEND])
+    for number in range(3):
+        services.document_upload(dossier_id=dossier.pk, actor=world.reception, file=tiny_pdf(f"them-{number}.pdf"))
     with django_assert_max_num_queries(16):
         assert client.get(page_url(dossier)).status_code == 200
 

@@ -43,6 +43,10 @@ def test_a_leader_decides_and_a_stale_page_is_told(page, live_server, transactio
     page.get_by_text("Ký duyệt kết quả", exact=True).click()
     page.get_by_label("Văn bản kết quả (số, ký hiệu)").fill("Giấy khai sinh số 15/2026")
     page.screenshot(path=str(ARTIFACTS / "desk-dossier-decide-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 360, "height": 740})  # the open form fits a phone too
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.screenshot(path=str(ARTIFACTS / "desk-dossier-decide-360.png"), full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.get_by_role("button", name="Xác nhận: Ký duyệt kết quả").click()
     page.wait_for_load_state()
     assert "Đã thực hiện: Ký duyệt kết quả." in page.locator("main").inner_text()
