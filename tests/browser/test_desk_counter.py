@@ -47,6 +47,7 @@ def receive_from_the_keyboard(page, *, cccd: str, tick: bool) -> None:
         page.keyboard.press("Enter")
     # the first result has the focus: Enter picks it
     assert focused(page).startswith("a:1.001193")
+    page.screenshot(path=str(ARTIFACTS / f"desk-counter-results-{page.viewport_size['width']}.png"), full_page=True)
     with page.expect_navigation():
         page.keyboard.press("Enter")
     # step 2: the CCCD field has the focus; Enter fills in what is known (the citizen's earlier dossier)
