@@ -81,14 +81,18 @@ class Moments:
         return Q(state__in=_RUNNING, due_at__isnull=False, effective_due__lt=self.now)
 
 
-def _staff_scope(access: Access) -> Q | None:
-    """What ``access`` sees as staff (never as the applicant of their own dossiers); ``None``: everything."""
+def _staff_scope(access: Access, *, returns: bool = True) -> Q | None:
+    """What ``access`` sees as staff (never as the applicant of their own dossiers); ``None``: everything.
+    ``returns=False`` leaves out the dossiers a centre only returns (the deadline queues: a dossier's clock is the
+    business of the centre that received it and of the unit that processes it)."""
     if access.sees_everything:
         return None
     condition = _NOTHING
     if access.reception_centres:
         centres = access.reception_centres
-        condition |= Q(reception_centre_id__in=centres) | Q(return_centre_id__in=centres)
+        condition |= Q(reception_centre_id__in=centres)
+        if returns:
+            condition |= Q(return_centre_id__in=centres)
     units = access.handler_units | access.leader_units
     if units:
         condition |= Q(processing_unit_id__in=units)
@@ -135,11 +139,11 @@ def _mine(access: Access, moments: Moments) -> Q | None:
 
 
 def _due_soon(access: Access, moments: Moments) -> Q | None:
-    return _both(_staff_scope(access), moments.due_soon())
+    return _both(_staff_scope(access, returns=False), moments.due_soon())
 
 
 def _overdue(access: Access, moments: Moments) -> Q | None:
-    return _both(_staff_scope(access), moments.overdue())
+    return _both(_staff_scope(access, returns=False), moments.overdue())
 
 
 def _processing_units(access: Access) -> frozenset[int]:
@@ -292,7 +296,7 @@ def search_condition(text: str) -> Q | None:
             condition |= Q(code__contains=re.sub(r"\s+", "", text))
         return condition
     code = re.sub(r"\s+", "", text).upper()
-    condition = Q(code__icontains=code) | Q(reference__iexact=code)
+    condition = Q(code__icontains=code) | Q(reference=code)  # references are upper case ("TN-…")
     folded = fold(text)
     if folded:
         condition |= Q(applicant_name_folded__contains=folded)
