@@ -50,3 +50,35 @@ def test_reception_officers_only(world):
 
 def test_an_unknown_procedure_is_a_404(world):
     assert client_for(world.reception).get(url(code="9.999999")).status_code == 404
+
+
+def test_each_blank_form_is_linked_and_the_slip_prints_from_the_screen(world):
+    version = ProcedureVersion.objects.get(procedure__code="1.001193")
+    form = Component.objects.get(version=version, is_required=True)
+    form.template, form.template_name = "templates/to-khai-khai-sinh.docx", "Tờ khai đăng ký khai sinh (mẫu)"
+    form.save(update_fields=["template", "template_name"])
+    html = client_for(world.reception).get(url(thieu=[form.pk])).content.decode()
+    link = f"http://testserver{reverse('procedure-template', kwargs={'code': '1.001193', 'component_id': form.pk})}"
+    assert html.count(f'href="{link}"') == 2  # in what to bring, and in the procedure's list (the address in full)
+    assert "Tờ khai đăng ký khai sinh (mẫu)" in html
+    assert 'onclick="window.print()"' in html and "In phiếu" in html  # the button, hidden on paper by the stylesheet
+    assert "Bản chính" in html  # original or copy, for each component
+
+
+def test_an_officer_of_several_centres_chooses_the_centre(world):
+    from portal.accounts.models import Membership, StaffRole
+
+    Membership.objects.create(user=world.reception, role=StaffRole.RECEPTION, centre=world.other_centre)
+    client = client_for(world.reception)
+    first, other = sorted([world.centre, world.other_centre], key=lambda centre: centre.pk)
+    assert other.name.upper() in client.get(url(trung_tam=other.pk)).content.decode()
+    assert first.name.upper() in client.get(url()).content.decode()  # none chosen: the first
+    # a centre that is not theirs is not printed on their slip
+    stranger = client_for(world.other_reception).get(url(trung_tam=world.centre.pk)).content.decode()
+    assert world.other_centre.name.upper() in stranger and world.centre.name.upper() not in stranger
+
+
+def test_the_slip_reads_a_bounded_number_of_rows(world, django_assert_max_num_queries):
+    client = client_for(world.reception)
+    with django_assert_max_num_queries(8):
+        assert client.get(url(thieu=["abc", "", "12345678901234567890"])).status_code == 200

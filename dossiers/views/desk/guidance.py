@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -32,6 +33,12 @@ def _kind(copy_kind: str) -> str:
         CopyKind.EITHER: _("Bản chính hoặc bản sao"),
     }
     return labels.get(copy_kind, copy_kind)
+
+
+def _template_url(request, code: str, component) -> str:
+    """The blank form's public address (the procedure page's download), whole: the applicant reads it on paper."""
+    path = reverse("procedure-template", kwargs={"code": code, "component_id": component.pk})
+    return request.build_absolute_uri(path)
 
 
 @desk_view
@@ -56,7 +63,8 @@ def guidance_slip(request, code: str):
             "count": component.copies or 1,
             "required": component.is_required,
             "missing": component.pk in wanted,
-            "template": component.template_name if component.template else "",
+            "template": (component.template_name or _("Mẫu đơn, tờ khai")) if component.template else "",
+            "template_url": _template_url(request, version.procedure.code, component) if component.template else "",
         }
         for component in components
     ]
