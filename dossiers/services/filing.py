@@ -93,6 +93,18 @@ def filing_version(procedure_code: Any, on) -> Any:
     return version
 
 
+def _request_of(procedure_code, applicant, now, where: tuple, return_method, return_address) -> tuple:
+    """What filing and counter reception check alike, writing nothing: the version in force ``now``, the applicant,
+    the three places (``where``: reception centre id, return centre id, commune code) and how the result returns."""
+    version = filing_version(procedure_code, now.date())
+    person = Applicant.clean(applicant)
+    reception_centre_id, return_centre_id, commune_code = where
+    places = resolve_places(
+        version, reception_centre_id=reception_centre_id, return_centre_id=return_centre_id, commune_code=commune_code
+    )
+    return version, person, places, resolve_return(version, return_method, return_address)
+
+
 def _new_dossier(
     version, person: Applicant, *, channel: str, places: tuple, at: datetime, filed_by=None, returning=None
 ) -> Dossier:
@@ -165,15 +177,14 @@ def dossier_file(
     now = core.moment_of(at)
 
     def check() -> tuple:
-        version = filing_version(procedure_code, now.date())
-        person = Applicant.clean(applicant)
-        places = resolve_places(
-            version,
-            reception_centre_id=reception_centre_id,
-            return_centre_id=return_centre_id,
-            commune_code=commune_code,
+        version, person, places, returning = _request_of(
+            procedure_code,
+            applicant,
+            now,
+            (reception_centre_id, return_centre_id, commune_code),
+            return_method,
+            return_address,
         )
-        returning = resolve_return(version, return_method, return_address)
         prepared = docs.prepare(version, documents)
         if channel == Channel.ONLINE:
             docs.require_components(version, prepared)
@@ -291,15 +302,14 @@ def dossier_receive_at_counter(
     now = core.moment_of(at)
 
     def check() -> tuple:
-        version = filing_version(procedure_code, now.date())
-        person = Applicant.clean(applicant)
-        places = resolve_places(
-            version,
-            reception_centre_id=reception_centre_id,
-            return_centre_id=return_centre_id,
-            commune_code=commune_code,
+        version, person, places, returning = _request_of(
+            procedure_code,
+            applicant,
+            now,
+            (reception_centre_id, return_centre_id, commune_code),
+            return_method,
+            return_address,
         )
-        returning = resolve_return(version, return_method, return_address)
         paper = docs.clean_paper_items(version, paper_components)
         prepared = docs.prepare(version, documents)
         docs.require_components(version, prepared, field="paper_components", paper=paper, at_counter=True)
