@@ -269,3 +269,15 @@ def test_receipts_of_another_commune_are_not_printed(world):
     services.dossier_receive(dossier_id=foreign.pk, actor=world.other_reception)
     response = client_for(world.reception).get(reverse("desk-receipts"), {"ho_so": [foreign.pk]})
     assert response.status_code == 302  # nothing printable: back to the desk with a message
+
+
+def test_the_deadline_queues_leave_out_dossiers_a_centre_only_returns(world):
+    """A dossier received elsewhere and returned here: its clock is the receiving centre's and the unit's business
+    (it shows here once its result is ready to return), not this centre's overdue queue."""
+    now = timezone.now()
+    elsewhere = walk(world, file_online(world.citizen, world.other_centre, return_centre_id=world.centre.pk), [])
+    services.dossier_receive(dossier_id=elsewhere.pk, actor=world.other_reception)
+    Dossier.objects.filter(pk=elsewhere.pk).update(due_at=now - datetime.timedelta(hours=2))
+    assert not queue_dossiers(world.reception, "qua-han").exists()
+    assert list(queue_dossiers(world.other_reception, "qua-han")) == [elsewhere]
+    assert list(queue_dossiers(world.reception, ALL)) == [elsewhere]  # still found by a search
