@@ -35,6 +35,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dossiers.models import Dossier
 from dossiers.selectors import LIST_RELATED, Access, access_for, dossiers_visible_to
@@ -212,7 +213,7 @@ QUEUES: dict[str, Queue] = {
             _("Hồ sơ còn ít thời gian làm việc trước hạn trả kết quả."),
             _due_soon,
         ),
-        Queue("qua-han", _("Quá hạn"), _("Hồ sơ đã quá hạn trả kết quả mà chưa xong."), _overdue),
+        Queue("qua-han", pgettext_lazy("queue", "Quá hạn"), _("Hồ sơ đã quá hạn trả kết quả mà chưa xong."), _overdue),
         Queue(
             "da-bo-sung",
             _("Công dân đã bổ sung"),

@@ -18,7 +18,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods
 
 from dossiers import selectors, services
@@ -74,7 +74,7 @@ def _urgency(dossier, moments: Moments) -> tuple[str, str]:
     if due is None or State(dossier.state) not in CLOCK_RUNNING_STATES:
         return "", ""
     if due < moments.now:
-        return "overdue", _("Quá hạn")
+        return "overdue", pgettext("queue", "Quá hạn")
     if due <= moments.soon_by_level.get(dossier.level, moments.soon_default):
         return "soon", _("Sắp đến hạn")
     return "", ""
