@@ -74,6 +74,23 @@ def step_timeliness(calendar: WorkingCalendar | None, done_at: datetime, allowed
     return classify(calendar, done_at, allowed_until, 0)
 
 
+def processing_time(
+    calendar: WorkingCalendar,
+    received_at: datetime,
+    finished_at: datetime,
+    pauses: Iterable[tuple[datetime, datetime | None]] = (),
+) -> timedelta:
+    """How long the dossier was processed (national indicator 2.2, the dashboard's processing time): working time
+    from reception to the finish with the supplement pauses taken out (the clock stops while the applicant
+    completes the dossier). A pause still open at the finish ends there."""
+    total = calendar.working_time_between(received_at, finished_at)
+    for started, ended in pauses:
+        end = min(ended or finished_at, finished_at)
+        if started < end:
+            total -= calendar.working_time_between(started, end)
+    return max(total, timedelta(0))
+
+
 @dataclass(frozen=True)
 class Replayed:
     received_at: datetime | None
@@ -81,6 +98,7 @@ class Replayed:
     supplement_count: int
     finished_at: datetime | None
     timeliness: str
+    processing_seconds: int | None = None
 
 
 FINISHING_ACTIONS = {"refuse", "stop", "decide"}
@@ -96,6 +114,7 @@ def replay(
     remaining: timedelta | None = None
     supplements = 0
     classified = True
+    pauses: list[list] = []
     for action, at in events:
         if action in ("receive", "receive_at_counter"):
             received_at = at
@@ -103,9 +122,11 @@ def replay(
         elif action == "request_supplement" and due_at is not None:
             supplements += 1
             remaining = remaining_at_pause(calendar, at, due_at)
+            pauses.append([at, None])
         elif action == "supplement" and due_at is not None and remaining is not None:
             due_at = due_after_resumption(calendar, at, remaining, due_at)
             remaining = None
+            pauses[-1][1] = at
         elif action in FINISHING_ACTIONS | UNCLASSIFIED_FINISHING_ACTIONS and finished_at is None:
             if remaining is not None and due_at is not None:  # finished while paused: the pause ends here
                 due_at = due_after_resumption(calendar, at, remaining, due_at)
@@ -113,4 +134,7 @@ def replay(
             finished_at = at
             classified = action in FINISHING_ACTIONS
     timeliness = classify(calendar, finished_at, due_at, supplements) if finished_at and classified else ""
-    return Replayed(received_at, due_at, supplements, finished_at, timeliness)
+    processing = None
+    if finished_at is not None and received_at is not None:
+        processing = int(processing_time(calendar, received_at, finished_at, pauses).total_seconds())
+    return Replayed(received_at, due_at, supplements, finished_at, timeliness, processing)

@@ -134,6 +134,8 @@ class Dossier(TimeStampedModel):
     supplement_count = models.PositiveSmallIntegerField(_("số lần yêu cầu bổ sung"), default=0)
     extension_count = models.PositiveSmallIntegerField(_("số lần hẹn lại"), default=0)
     timeliness = models.CharField(_("tiến độ"), max_length=8, choices=Timeliness.choices, blank=True, db_index=True)
+    # working time from reception to the finish, supplement pauses taken out (dossiers.deadlines.processing_time)
+    processing_seconds = models.BigIntegerField(_("thời gian giải quyết (giây làm việc)"), null=True, blank=True)
     outcome = models.CharField(_("kết quả"), max_length=10, choices=Outcome.choices, blank=True)
     result_document = models.CharField(_("văn bản kết quả"), max_length=500, blank=True)
     closing_reason = models.TextField(_("lý do"), blank=True)

@@ -327,22 +327,33 @@ def dossier_confirm_withdrawal(
         notify=notify,
     )
     step.dossier.finished_at = step.at
-    fields = ["finished_at"]
+    fields = ["finished_at", "processing_seconds"]
     if step.dossier.paused_at is not None:
         _end_pause(step.dossier, step.at)
         fields += ["due_at", "paused_at", "remaining_seconds"]
+    step.dossier.processing_seconds = _processing_seconds(step.dossier, step.at)
     return core.finish(step, Action.CONFIRM_WITHDRAWAL, fields=fields)
+
+
+def _processing_seconds(dossier: Dossier, at: datetime) -> int | None:
+    """The working time the dossier was processed, pauses taken out (``deadlines.processing_time``); ``None`` for a
+    dossier never received. Read after its open pause, if any, was ended."""
+    if dossier.received_at is None:
+        return None
+    pauses = dossier.pauses.values_list("started_at", "ended_at")
+    return int(deadlines.processing_time(working_calendar(), dossier.received_at, at, pauses).total_seconds())
 
 
 def _close(step: core.Step) -> list[str]:
     """Finish the dossier now: end a running pause, classify against the legal due moment."""
     dossier = step.dossier
-    fields = ["finished_at", "timeliness"]
+    fields = ["finished_at", "timeliness", "processing_seconds"]
     if dossier.paused_at is not None:
         _end_pause(dossier, step.at)
         fields += ["due_at", "paused_at", "remaining_seconds"]
     dossier.finished_at = step.at
     dossier.timeliness = deadlines.classify(working_calendar(), step.at, dossier.due_at, dossier.supplement_count)
+    dossier.processing_seconds = _processing_seconds(dossier, step.at)
     return fields
 
 

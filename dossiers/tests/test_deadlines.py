@@ -364,6 +364,9 @@ def test_replay_of_a_history_with_a_pause_across_tet():
         supplement_count=1,
         finished_at=at(2026, 2, 25, 14, 0),
         timeliness="on_time",
+        # processed: Wed 11/2 09:00–17:00 6 h, Thu 12/2 07:00–14:00 5 h; paused; Tue 24/2 10:00–17:00 5 h,
+        # Wed 25/2 07:00–14:00 5 h → 21 working hours
+        processing_seconds=21 * 3600,
     )
 
 
@@ -433,3 +436,21 @@ def test_replay_refused_at_reception():
         time_unit="working_days",
     )
     assert replayed == deadlines.Replayed(None, None, 0, at(2026, 3, 9, 9, 0), "")
+
+
+# --- Processing time (2.2, the dashboard): working time, supplement pauses taken out --------------------------
+
+
+@pytest.mark.parametrize(
+    ("received", "finished", "pauses", "hours"),
+    [
+        (at(2026, 3, 9, 7, 0), at(2026, 3, 9, 17, 0), [], 8),  # one working day
+        (at(2026, 3, 6, 16, 0), at(2026, 3, 9, 8, 0), [], 2),  # Friday 16–17, Monday 07–08: the weekend is not counted
+        (at(2026, 3, 9, 7, 0), at(2026, 3, 11, 17, 0), [(at(2026, 3, 10, 7, 0), at(2026, 3, 10, 17, 0))], 16),
+        (at(2026, 3, 9, 7, 0), at(2026, 3, 10, 11, 30), [(at(2026, 3, 10, 7, 0), None)], 8),  # open at the finish
+        (at(2026, 3, 9, 7, 0), at(2026, 3, 9, 9, 0), [(at(2026, 3, 9, 8, 0), at(2026, 3, 12, 8, 0))], 1),
+    ],
+)
+def test_processing_time_takes_the_pauses_out(received, finished, pauses, hours):
+    spent = deadlines.processing_time(CAL, received, finished, pauses)
+    assert spent == datetime.timedelta(hours=hours)

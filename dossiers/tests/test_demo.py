@@ -388,6 +388,17 @@ def _check_bulk(result, count: int) -> None:
                 resumed, moved = resumed + 1, moved + (d.due_at > appointment)
         if d.timeliness:
             assert d.timeliness == deadlines.classify(calendar, d.finished_at, d.due_at, d.supplement_count), d.pk
+        # processing time: for every dossier received and finished, within the working time between the two
+        # (supplement pauses taken out); the moment the last supplement arrived, for one that got it back
+        assert (d.processing_seconds is not None) == (d.finished_at is not None and d.received_at is not None), d.pk
+        if d.processing_seconds is not None:
+            span = int(calendar.working_time_between(d.received_at, d.finished_at).total_seconds())
+            assert 0 <= d.processing_seconds <= span, d.pk
+            assert d.processing_seconds == span or d.supplement_count > 0, d.pk
+        if d.supplemented_at is not None:
+            assert d.supplement_count > 0 and d.received_at < d.supplemented_at, d.pk
+        elif d.supplement_count and d.state != State.SUPPLEMENT_REQUESTED:
+            raise AssertionError(f"{d.pk}: a supplement came back but supplemented_at is empty")
     assert checked > count // 2
     assert resumed > 20 and moved > resumed * 0.8  # only a dossier already overdue when paused keeps its date
     events = Counter(AuditEvent.objects.filter(dossier__in=dossiers).values_list("dossier_id", flat=True))

@@ -242,6 +242,7 @@ def _check_replay(walked):
             supplement_count=dossier.supplement_count,
             finished_at=dossier.finished_at,
             timeliness=dossier.timeliness,
+            processing_seconds=dossier.processing_seconds,
         )
         if replayed != stored:
             mismatches.append((dossier.pk, [a for a, _ in events], stored, replayed))

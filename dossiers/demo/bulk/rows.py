@@ -48,13 +48,14 @@ WRITTEN = [
     "supplement_count", "extension_count", "timeliness", "outcome", "result_document", "closing_reason", "fee_vnd",
     "paid_at", "paid_online", "rating", "rating_comment", "rated_at", "legacy_code", "legacy_unit",
     "remind_due_soon_for", "remind_overdue_for", "remind_escalated_for", "remind_transfer_at",
-    "remind_supplement_for", "return_method", "return_address", "supplemented_at",
+    "remind_supplement_for", "return_method", "return_address", "supplemented_at", "processing_seconds",
 ]  # fmt: skip
 NULL = r"\N"  # COPY text format; every generated value is a string without tab, newline or backslash
 #: The deadline watch's marks (``dossiers.services.reminders``): none yet — the first sweep reads every dossier
 NO_REMINDERS = "\t".join([NULL] * 5)
 #: The result returned at the counter of the return centre (no postal address)
-AT_COUNTER = "counter\t\t" + NULL  # and no supplement arrived (supplemented_at)
+#: ... and, for a dossier that never got that far, no supplement arrived and no processing time (refused at reception)
+AT_COUNTER = f"counter\t\t{NULL}\t{NULL}"
 BULK_PAYLOAD = json.dumps({"bulk": True})
 PAUSE_REASON = "Thiếu giấy tờ theo quy định"
 PAUSE_MISSING = json.dumps(["Tờ khai"], ensure_ascii=False)
@@ -321,6 +322,7 @@ class Generator:
         assigned = self.after(transferred, 10 + int(rng.random() * 590))
         paused_at = remaining = returned = paid_at = finished = None
         rated_at = None
+        pauses_done: list[tuple[datetime, datetime]] = []  # supplement pauses that ended (the clock stopped)
         requests = 0
         timeliness = outcome = result = reason = rating = ""
         paid_online = "f"
@@ -360,6 +362,7 @@ class Generator:
                 last = ("applicant", "supplement", "supplement_requested", back)
                 due = deadlines.due_after_resumption(calendar, back, left, due)
                 moment = back
+                pauses_done.append((asked, back))
         if going and version.has_fee and rng.random() < 0.6:  # fees requested, then paid
             asked = self.after(moment, 20 + int(rng.random() * 460))
             paid = self.after(asked, 30 + int(rng.random() * 2850))
@@ -430,6 +433,10 @@ class Generator:
                                     updated = rated_at
         role, action, from_state, at = last
         updated = updated or text_of(at)
+        supplemented = text_of(pauses_done[-1][1]) if pauses_done else NULL
+        processing = NULL
+        if finished is not None:
+            processing = int(deadlines.processing_time(calendar, received, finished, pauses_done).total_seconds())
         state_value = state.value
         n = NULL
         rest = (
@@ -440,7 +447,7 @@ class Generator:
             f"{n if finished is None else text_of(finished)}\t{n if returned is None else text_of(returned)}\t"
             f"{requests}\t0\t{timeliness}\t{outcome}\t{result}\t{reason}\t"
             f"{version.fee}\t{n if paid_at is None else text_of(paid_at)}\t{paid_online}\t{rating}\t\t"
-            f"{n if rated_at is None else rated_at}\t\t\t{NO_REMINDERS}\t{AT_COUNTER}"
+            f"{n if rated_at is None else rated_at}\t\t\t{NO_REMINDERS}\tcounter\t\t{supplemented}\t{processing}"
         )
         if rating:
             event = _event("applicant", "rate", "returned", "returned", rated_at)
