@@ -187,6 +187,8 @@ class Dossier(TimeStampedModel):
             models.Index(
                 fields=["received_at"], name="dossier_untransferred_idx", condition=models.Q(state="received")
             ),
+            # the province dashboard's refresh reads the dossiers changed since its last run (stats.services)
+            models.Index(fields=["updated_at"], name="dossier_updated_idx"),
         ]
         constraints = [
             models.CheckConstraint(

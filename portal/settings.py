@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "procedures",
     "dossiers",
     "notifications",
+    "stats",
 ]
 
 MIDDLEWARE = [
@@ -264,6 +265,9 @@ CELERY_TIMEZONE = TIME_ZONE
 DIGEST_AT = env.str("DIGEST_AT", default="07:30")
 _DIGEST_HOUR, _DIGEST_MINUTE = (int(part) for part in DIGEST_AT.split(":", 1))
 # Periodic schedules are declared once, here (exactly one beat process runs them).
+# The dashboard's refresh looks again at the dossiers changed this long before its last run (transactions that
+# committed late).
+STATS_REFRESH_MARGIN_SECONDS = env.int("STATS_REFRESH_MARGIN_SECONDS", default=120)
 CELERY_BEAT_SCHEDULE = {
     # beat and a worker are alive: /readyz shows when it last ran
     "portal-heartbeat": {
@@ -290,6 +294,16 @@ CELERY_BEAT_SCHEDULE = {
     "dossiers-nightly-documents-sweep": {
         "task": "dossiers.documents_sweep",
         "schedule": crontab(hour=2, minute=15),
+    },
+    # the province dashboard's aggregates: the dossiers changed since the last run (stats/services.py) …
+    "stats-refresh": {
+        "task": "stats.refresh",
+        "schedule": float(env.int("STATS_REFRESH_SECONDS", default=30)),
+    },
+    # … and all of them again at night, so that nothing a late transaction slipped past lasts more than a day
+    "stats-nightly-rebuild": {
+        "task": "stats.rebuild",
+        "schedule": crontab(hour=3, minute=15),
     },
     # online-filing drafts nobody touched for DRAFT_MAX_AGE_DAYS, with their files (dossiers/services/drafts.py)
     "dossiers-nightly-drafts-sweep": {

@@ -24,6 +24,7 @@ from django.conf import settings
 from django.core.files import File
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dossiers.documents.checks import EXTENSIONS, CheckedFile, check_dossier_total, check_files
@@ -283,7 +284,15 @@ def document_upload(
             kind=kind,
         )
         (document,) = store(dossier, [prepared], actor=actor, at=core.moment_of(at), written=written)
+        touch(dossier)
     return document
+
+
+def touch(dossier: Dossier) -> None:
+    """A document changes neither the state nor the version, but the dossier's digitisation counts on the province
+    dashboard: its ``updated_at`` (the wall clock, like ``auto_now``, whatever moment the step is recorded at) tells
+    the aggregates' refresh to look again (``stats.services``)."""
+    Dossier.objects.filter(pk=dossier.pk).update(updated_at=timezone.now())
 
 
 @transaction.atomic
@@ -310,6 +319,7 @@ def documents_mark_received_on_paper(
     if not cleaned:
         message = _("Hãy liệt kê các giấy tờ đã nhận.")
         raise InvalidInput(message, extra={"fields": {"items": [message]}})
+    touch(dossier)
     return store_paper(dossier, cleaned, actor=actor, at=core.moment_of(at))
 
 

@@ -1,0 +1,112 @@
+"""The province dashboard's aggregates (issue 13): counts of the dossiers received on a day (and in a month), by
+processing unit, field, level and area (the former province), kept in step with the dossiers by
+``stats.services.stats_refresh``.
+
+A row holds what the dashboard and the Decision 766 panel need of the dossiers of its key — its *cohort*: how many
+were received, by which channel, how many are still in progress or finished and how, early / on time / late, their
+processing time (a sum and a histogram, for the average and the 90th percentile), fees, digitisation and ratings.
+Nothing here is a source of truth: every row can be recomputed from the dossiers (``stats_rebuild``), and the
+property test proves that the incremental refresh leaves exactly what a recomputation gives.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+#: Upper bounds of the processing-time histogram, in working days (8 working hours each); the last bucket is open.
+HISTOGRAM_DAYS = (0.5, 1, 1.5, 2, 2.5, 3, 4, 5, 6, 7, 8, 10, 12, 15, 20, 25, 30, 45, 60, 90)
+HISTOGRAM = [f"h{i:02d}" for i in range(len(HISTOGRAM_DAYS) + 1)]
+
+#: The counted measures, in order (the rows' columns besides the key).
+MEASURES = [
+    "received",
+    "online",
+    "direct",
+    "post",
+    "full_online",
+    "in_progress",
+    "finished",
+    "resolved",
+    "returned",
+    "refused",
+    "withdrawn",
+    "stopped",
+    "early",
+    "on_time",
+    "late",
+    "supplemented",
+    "processed",
+    "processing_total",
+    *HISTOGRAM,
+    "fee_due",
+    "paid",
+    "online_paid",
+    "digitised",
+    "e_result",
+    "rated",
+    "satisfied",
+    "not_satisfied",
+]
+
+
+class Area(models.TextChoices):
+    """The former province of the dossier: of its processing unit's commune, else of its reception centre."""
+
+    PHU_THO = "phu_tho", _("Phú Thọ (cũ)")
+    VINH_PHUC = "vinh_phuc", _("Vĩnh Phúc (cũ)")
+    HOA_BINH = "hoa_binh", _("Hòa Bình (cũ)")
+
+
+class Counts(models.Model):
+    processing_unit = models.ForeignKey("communes.ProcessingUnit", on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey("procedures.ProcedureField", on_delete=models.CASCADE, related_name="+")
+    level = models.CharField(max_length=12)
+    area = models.CharField(max_length=12, choices=Area.choices)
+    locals().update({name: models.BigIntegerField(default=0) for name in MEASURES})
+
+    class Meta:
+        abstract = True
+
+
+class DailyCounts(Counts):
+    """The dossiers received on ``day`` (local date), by unit, field, level and area."""
+
+    day = models.DateField(db_index=True)
+
+    class Meta:
+        verbose_name = _("số liệu theo ngày")
+        constraints = [
+            models.UniqueConstraint(fields=["day", "processing_unit", "field", "level", "area"], name="stats_daily_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.processing_unit_id} {self.field_id}"
+
+
+class MonthlyCounts(Counts):
+    """The sums of the daily rows of a month (``month``: its first day): a year is twelve of these per key."""
+
+    month = models.DateField(db_index=True)
+
+    class Meta:
+        verbose_name = _("số liệu theo tháng")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "processing_unit", "field", "level", "area"], name="stats_monthly_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.processing_unit_id} {self.field_id}"
+
+
+class Refresh(models.Model):
+    """The refresh's mark (one row): the aggregates hold every dossier change made before ``as_of``."""
+
+    as_of = models.DateTimeField(_("số liệu tính đến"))
+    rebuilt_at = models.DateTimeField(_("dựng lại toàn bộ lúc"), null=True, blank=True)
+    rebuild_seconds = models.FloatField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.as_of:%Y-%m-%d %H:%M:%S}"
