@@ -23,6 +23,7 @@ urlpatterns = [
     path("api/", include("dossiers.api.urls")),
     path("api/", include("dossiers.api.lookup_urls")),
     path("api/", include("notifications.api.urls")),
+    path("api/", include("stats.api.urls")),
 ]
 
 handler400 = "portal.common.errors.handler400"

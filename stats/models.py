@@ -110,3 +110,19 @@ class Refresh(models.Model):
 
     def __str__(self) -> str:
         return f"{self.as_of:%Y-%m-%d %H:%M:%S}"
+
+
+class Portfolio(models.Model):
+    """A leader's portfolio (each vice-chair follows some fields, some units): their dashboard opens filtered to it.
+    Empty sets mean "every" (a portfolio of fields only, or of units only)."""
+
+    user = models.OneToOneField("accounts.User", on_delete=models.CASCADE, related_name="portfolio")
+    fields = models.ManyToManyField("procedures.ProcedureField", blank=True, related_name="+")
+    units = models.ManyToManyField("communes.ProcessingUnit", blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("phạm vi theo dõi")
+        verbose_name_plural = _("phạm vi theo dõi")
+
+    def __str__(self) -> str:
+        return str(self.user)
