@@ -58,12 +58,18 @@ class Area(models.TextChoices):
     HOA_BINH = "hoa_binh", _("Hòa Bình (cũ)")
 
 
-class Counts(models.Model):
-    processing_unit = models.ForeignKey("communes.ProcessingUnit", on_delete=models.CASCADE, related_name="+")
-    field = models.ForeignKey("procedures.ProcedureField", on_delete=models.CASCADE, related_name="+")
+class Measures(models.Model):
     level = models.CharField(max_length=12)
     area = models.CharField(max_length=12, choices=Area.choices)
     locals().update({name: models.BigIntegerField(default=0) for name in MEASURES})
+
+    class Meta:
+        abstract = True
+
+
+class Counts(Measures):
+    processing_unit = models.ForeignKey("communes.ProcessingUnit", on_delete=models.CASCADE, related_name="+")
+    field = models.ForeignKey("procedures.ProcedureField", on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         abstract = True
@@ -99,6 +105,20 @@ class MonthlyCounts(Counts):
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.processing_unit_id} {self.field_id}"
+
+
+class DayTotals(Measures):
+    """The province's totals of a day by level and area only (the sums of that day's daily rows): what the dashboard
+    reads when no unit and no field is chosen — a year is at most 2,200 of these."""
+
+    day = models.DateField(db_index=True)
+
+    class Meta:
+        verbose_name = _("số liệu toàn tỉnh theo ngày")
+        constraints = [models.UniqueConstraint(fields=["day", "level", "area"], name="stats_day_totals_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.level} {self.area}"
 
 
 class Refresh(models.Model):

@@ -24,7 +24,7 @@ from communes.models import ProcessingUnit
 from dossiers.models import Dossier
 from dossiers.workflow import CLOCK_RUNNING_STATES
 from procedures.models import ProcedureField
-from stats.models import HISTOGRAM, HISTOGRAM_DAYS, MEASURES, Area, DailyCounts, MonthlyCounts
+from stats.models import HISTOGRAM, HISTOGRAM_DAYS, MEASURES, Area, DailyCounts, DayTotals, MonthlyCounts
 from stats.services import DAY_SECONDS, as_of
 
 BREAKDOWNS = ("commune", "area", "field", "level", "unit")
@@ -39,6 +39,11 @@ class Filters:
     fields: frozenset[int] | None = None
     level: str = ""
     area: str = ""
+
+    @property
+    def province_wide(self) -> bool:
+        """No unit and no field chosen: the day totals (by level and area) answer."""
+        return self.units is None and self.fields is None
 
     def q(self) -> Q:
         condition = Q()
@@ -85,6 +90,9 @@ def counts(filters: Filters, by: str | None = None) -> dict:
     sums = {name: Sum(name) for name in MEASURES}
     months, ranges = _months_and_days(filters.date_from, filters.date_to)
     parts = []
+    if filters.province_wide and by in (None, "level", "area"):  # the day totals: a few rows a day
+        parts.append(DayTotals.objects.filter(filters.q(), day__gte=filters.date_from, day__lte=filters.date_to))
+        months, ranges = [], []
     if months:
         parts.append(MonthlyCounts.objects.filter(filters.q(), month__in=months))
     if ranges:
@@ -94,7 +102,8 @@ def counts(filters: Filters, by: str | None = None) -> dict:
         parts.append(DailyCounts.objects.filter(filters.q()).filter(days))
     totals: dict = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
     for queryset in parts:
-        for row in queryset.values(*group).annotate(**sums).order_by():
+        rows = queryset.values(*group).annotate(**sums).order_by() if group else [queryset.aggregate(**sums)]
+        for row in rows:
             key = row[column] if column else None
             target = totals[key]
             for name in MEASURES:
@@ -238,8 +247,9 @@ def breakdown(filters: Filters, by: str) -> list[dict]:
 
 def weekly(filters: Filters) -> list[dict]:
     """Per week (Monday) of the period: received, finished (of that week's cohort) and the on-time share."""
+    source = DayTotals if filters.province_wide else DailyCounts
     rows = (
-        DailyCounts.objects.filter(filters.q(), day__gte=filters.date_from, day__lte=filters.date_to)
+        source.objects.filter(filters.q(), day__gte=filters.date_from, day__lte=filters.date_to)
         .values("day")
         .annotate(**{name: Sum(name) for name in ("received", "finished", "early", "on_time", "late")})
         .order_by("day")

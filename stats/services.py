@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from dossiers.models import Document, DocumentKind, Dossier, Rating
 from dossiers.workflow import FINISHED_STATES, State
-from stats.models import HISTOGRAM, HISTOGRAM_DAYS, MEASURES, DailyCounts, MonthlyCounts, Refresh
+from stats.models import HISTOGRAM, HISTOGRAM_DAYS, MEASURES, DailyCounts, DayTotals, MonthlyCounts, Refresh
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +135,7 @@ def _replace_days(units_by_day: dict[date, set[int]]) -> int:
         DailyCounts.objects.bulk_create(rows, batch_size=1000)
         written += len(rows)
         months[_month(day)] |= units
+        _replace_day_totals(day)
     for month, units in months.items():
         _replace_month(month, units)
     return written
@@ -151,6 +152,13 @@ def _replace_month(month: date, units: Iterable[int] | None) -> None:
     monthly.delete()
     sums = daily.values(*KEY).annotate(**{name: Sum(name) for name in MEASURES}).order_by()
     MonthlyCounts.objects.bulk_create([MonthlyCounts(month=month, **row) for row in sums], batch_size=1000)
+
+
+def _replace_day_totals(day: date) -> None:
+    """The province's totals of ``day`` by level and area, as the sums of its daily rows."""
+    DayTotals.objects.filter(day=day).delete()
+    sums = DailyCounts.objects.filter(day=day).values("level", "area").annotate(**{n: Sum(n) for n in MEASURES})
+    DayTotals.objects.bulk_create([DayTotals(day=day, **row) for row in sums.order_by()])
 
 
 def _mark() -> Refresh:
@@ -189,10 +197,13 @@ def stats_rebuild(*, now: datetime | None = None) -> dict:
         mark = _mark()
         DailyCounts.objects.all().delete()
         MonthlyCounts.objects.all().delete()
+        DayTotals.objects.all().delete()
         rows = daily_rows(Dossier.objects.all())
         DailyCounts.objects.bulk_create(rows, batch_size=2000)
         for month in sorted({_month(row.day) for row in rows}):
             _replace_month(month, None)
+        sums = DailyCounts.objects.values("day", "level", "area").annotate(**{n: Sum(n) for n in MEASURES})
+        DayTotals.objects.bulk_create([DayTotals(**row) for row in sums.order_by()], batch_size=2000)
         mark.as_of = now
         mark.rebuilt_at = now
         mark.rebuild_seconds = time.monotonic() - started

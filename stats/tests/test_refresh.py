@@ -22,7 +22,7 @@ from dossiers.tests import conftest as dossier_fixtures
 from dossiers.tests.factories import APPLICANT, file_online, receive_at_counter, tiny_pdf
 from dossiers.tests.states import action_kwargs
 from dossiers.workflow import FINISHED_STATES, Action, State
-from stats.models import MEASURES, DailyCounts, MonthlyCounts
+from stats.models import MEASURES, DailyCounts, DayTotals, MonthlyCounts
 from stats.services import daily_rows, stats_rebuild, stats_refresh
 
 pytestmark = pytest.mark.django_db
@@ -161,6 +161,13 @@ def assert_aggregates_equal_a_recomputation() -> None:
             totals[i] += value
     stored_monthly = {key_of(row, "month"): list(measures_of(row)) for row in MonthlyCounts.objects.all()}
     assert stored_monthly == dict(expected_monthly)
+    expected_totals: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+    for (day, _unit, _field, level, area), values in expected_daily.items():
+        totals = expected_totals[(day, level, area)]
+        for i, value in enumerate(values):
+            totals[i] += value
+    stored_totals = {(row.day, row.level, row.area): list(measures_of(row)) for row in DayTotals.objects.all()}
+    assert stored_totals == dict(expected_totals)
     # and the definitions themselves, against a count in Python
     received = [d for d in Dossier.objects.all() if d.received_at is not None]
     totals = Counter()
