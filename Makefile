@@ -50,6 +50,7 @@ setup: $(STAMP) messages pdf-deps
 	@$(RUN_ENV) $(PY) manage.py load_communes
 	@$(RUN_ENV) $(PY) manage.py load_catalogue
 	@$(RUN_ENV) $(PY) manage.py seed_demo
+	@$(RUN_ENV) $(PY) manage.py stats_rebuild -v 0
 
 run: setup
 	@echo ""

@@ -10,4 +10,5 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         result = stats_rebuild()
-        self.stdout.write(f"{result['rows']:,} daily rows in {result['seconds']:.1f} s")
+        if options["verbosity"]:
+            self.stdout.write(f"{result['rows']:,} daily rows in {result['seconds']:.1f} s")
