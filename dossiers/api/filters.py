@@ -1,11 +1,33 @@
+from datetime import UTC
+
 import django_filters
+from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_filters.fields import IsoDateTimeField
 
 from dossiers.models import Channel, Dossier, StateChoices, Timeliness
 from dossiers.selectors import access_for
 from dossiers.workflow import FINISHED_STATES
+
+
+class MomentField(IsoDateTimeField):
+    """An ISO 8601 moment, as UTC: Python accepts offsets up to ±24 h, PostgreSQL only to ±15:59 (a moment with
+    another offset is the same instant in UTC); one that leaves the calendar in UTC is invalid, never a 500."""
+
+    def to_python(self, value):
+        moment = super().to_python(value)
+        if moment is None:
+            return None
+        try:
+            return moment.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError(_("Thời điểm không hợp lệ."), code="invalid") from None
+
+
+class MomentFilter(django_filters.IsoDateTimeFilter):
+    field_class = MomentField
 
 
 class DossierFilter(django_filters.FilterSet):
@@ -18,9 +40,9 @@ class DossierFilter(django_filters.FilterSet):
     field = django_filters.CharFilter(field_name="field__slug", label=_("Lĩnh vực"))
     level = django_filters.CharFilter(field_name="level")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
-    received_after = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="gte")
-    received_before = django_filters.IsoDateTimeFilter(field_name="received_at", lookup_expr="lt")
-    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
+    received_after = MomentFilter(field_name="received_at", lookup_expr="gte")
+    received_before = MomentFilter(field_name="received_at", lookup_expr="lt")
+    due_before = MomentFilter(field_name="due_at", lookup_expr="lt")
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Quá hạn, chưa hoàn thành"))
     timeliness = django_filters.ChoiceFilter(choices=Timeliness.choices)
     applicant_id_number = django_filters.CharFilter(method="filter_applicant", label=_("Số định danh người nộp"))

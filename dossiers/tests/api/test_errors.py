@@ -487,3 +487,20 @@ def test_errors_in_english_when_asked(world, client):
     assert response.status_code == 404 and response.json() == {"code": "not_found", "detail": "Not found."}
     # and Vietnamese again without the header
     assert client.get(f"/api/dossiers/{dossier.pk}/").json()["detail"] == "Không tìm thấy."
+
+
+@pytest.mark.parametrize(
+    ("value", "status"),
+    [
+        ("0039-05-09T04:10:22.038+17:06", 200),  # an offset PostgreSQL refuses: the same instant in UTC
+        ("2026-03-01T00:00:00+23:59", 200),
+        ("0001-01-01T00:00:00+01:00", 400),  # leaves the calendar in UTC
+        ("not a moment", 400),
+    ],
+)
+def test_a_moment_filter_takes_any_offset_and_never_answers_500(world, client, value, status):
+    """Found by schemathesis: ``received_after`` with an offset beyond ±15:59 was a database error (500)."""
+    client.force_login(world.reception)
+    for name in ("received_after", "received_before", "due_before"):
+        response = client.get("/api/dossiers/", {name: value})
+        assert response.status_code == status, (name, response.content)
