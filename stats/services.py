@@ -46,7 +46,10 @@ def _area() -> Coalesce:
     )
 
 
-def _count(condition: Q | None = None) -> Count:
+def _count(condition: Q | None = None, *, of_received: bool = True) -> Count:
+    """How many dossiers of the key meet ``condition`` — among those received (every measure but the refusals)."""
+    if of_received:
+        condition = Q(received_at__isnull=False) & (condition or Q())
     return Count("id", filter=condition) if condition is not None else Count("id")
 
 
@@ -76,7 +79,7 @@ def measure_expressions() -> dict:
         "finished": _count(Q(state__in=_FINISHED)),
         "resolved": _count(Q(state__in=[State.RESULT_READY.value, State.RETURNED.value])),
         "returned": _count(Q(state=State.RETURNED.value)),
-        "refused": _count(Q(state=State.REFUSED.value)),
+        "refused": _count(Q(state=State.REFUSED.value), of_received=False),  # on the day of the refusal
         "withdrawn": _count(Q(state=State.WITHDRAWN.value)),
         "stopped": _count(Q(state=State.STOPPED.value)),
         "early": _count(Q(timeliness="early")),
@@ -99,11 +102,17 @@ def measure_expressions() -> dict:
     return expressions
 
 
+#: A dossier's day in the aggregates: when it was received — or, refused at reception, when it was refused (it never
+#: was received, and the province still answers for the refusal).
+COHORT_MOMENT = Coalesce("received_at", "finished_at")
+IN_COHORT = Q(received_at__isnull=False) | Q(state=State.REFUSED.value)
+
+
 def daily_rows(dossiers) -> list[DailyCounts]:
-    """The daily rows of the received dossiers in ``dossiers`` (a queryset), grouped by day and key."""
+    """The daily rows of the dossiers of ``dossiers`` (a queryset) received or refused, grouped by day and key."""
     grouped = (
-        dossiers.filter(received_at__isnull=False)
-        .annotate(day=TruncDate("received_at"), area=_area())
+        dossiers.filter(IN_COHORT)
+        .annotate(day=TruncDate(COHORT_MOMENT), area=_area())
         .values("day", *KEY)
         .annotate(**measure_expressions())
         .order_by()
@@ -130,7 +139,9 @@ def _replace_days(units_by_day: dict[date, set[int]]) -> int:
         start, end = _day_bounds(day)
         DailyCounts.objects.filter(day=day, processing_unit_id__in=units).delete()
         rows = daily_rows(
-            Dossier.objects.filter(received_at__gte=start, received_at__lt=end, processing_unit_id__in=units)
+            Dossier.objects.annotate(moment=COHORT_MOMENT).filter(
+                moment__gte=start, moment__lt=end, processing_unit_id__in=units
+            )
         )
         DailyCounts.objects.bulk_create(rows, batch_size=1000)
         written += len(rows)
@@ -175,8 +186,8 @@ def stats_refresh(*, now: datetime | None = None) -> dict:
         mark = _mark()
         since = mark.as_of - timedelta(seconds=settings.STATS_REFRESH_MARGIN_SECONDS)
         changed = (
-            Dossier.objects.filter(updated_at__gte=since, received_at__isnull=False)
-            .annotate(day=TruncDate("received_at"))
+            Dossier.objects.filter(IN_COHORT, updated_at__gte=since)
+            .annotate(day=TruncDate(COHORT_MOMENT))
             .values_list("day", "processing_unit_id")
             .distinct()
         )

@@ -12,7 +12,7 @@ from django.test import Client
 from dossiers import services
 from dossiers.models import Dossier
 from dossiers.tests import conftest as dossier_fixtures
-from dossiers.tests.factories import APPLICANT, receive_at_counter
+from dossiers.tests.factories import APPLICANT, file_online, receive_at_counter
 from dossiers.tests.states import action_kwargs
 from dossiers.workflow import Action
 from stats.models import Portfolio
@@ -187,3 +187,16 @@ def test_the_schema_documents_the_endpoints(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     for operation in ("stats_summary", "stats_breakdown", "stats_weekly"):
         assert operation in schema
+
+
+def test_a_refusal_counts_on_its_day_and_is_not_received(world, cohort):
+    filed = file_online(world.citizen, world.centre, at=DAY1)
+    services.dossier_refuse(
+        dossier_id=filed.pk,
+        actor=world.reception,
+        reason="Không thuộc thẩm quyền",
+        at=DAY1 + datetime.timedelta(hours=2),
+    )
+    stats_refresh()
+    totals = get(world.province, "summary", **MARCH).json()["totals"]
+    assert (totals["refused"], totals["received"], totals["online"]) == (1, 4, 0)

@@ -180,6 +180,8 @@ def assert_aggregates_equal_a_recomputation() -> None:
     for name in ("early", "on_time", "late"):
         assert totals[name] == sum(d.timeliness == name for d in received)
     assert totals["processing_total"] == sum(d.processing_seconds or 0 for d in received)
+    refused = sum(row.refused for row in DailyCounts.objects.all())
+    assert refused == Dossier.objects.filter(state=State.REFUSED).count()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
