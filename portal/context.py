@@ -29,15 +29,22 @@ def help_line(request) -> dict:
 
 
 def staff_desk(request) -> dict:
-    """``desk``: whether the person works at the staff desk (``staff``) and receives at a counter (``reception``).
+    """``desk``: whether the person works at the staff desk (``staff``), receives at a counter (``reception``) and
+    has the province dashboard (``dashboard``: the province office, administrators, units' leaders).
     Read once per request (``dossiers.selectors.access_for`` caches it on the user)."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"desk": {"staff": False, "reception": False}}
+        return {"desk": {"staff": False, "reception": False, "dashboard": False}}
     from dossiers.selectors import access_for
 
     access = access_for(user)
-    return {"desk": {"staff": access.is_staff_member, "reception": bool(access.reception_centres)}}
+    return {
+        "desk": {
+            "staff": access.is_staff_member,
+            "reception": bool(access.reception_centres),
+            "dashboard": access.sees_everything or bool(access.leader_units),
+        }
+    }
 
 
 class _Inbox:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("dossiers.urls")),
     path("can-bo/", include("dossiers.desk_urls")),
     path("", include("notifications.urls")),
+    path("", include("stats.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

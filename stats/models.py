@@ -47,6 +47,10 @@ MEASURES = [
     "rated",
     "satisfied",
     "not_satisfied",
+    # Decision 766 (added later; see dossiers.selectors.cohort)
+    "online_full",
+    "digitised_result",
+    "handled_well",
 ]
 
 
@@ -58,10 +62,16 @@ class Area(models.TextChoices):
     HOA_BINH = "hoa_binh", _("Hòa Bình (cũ)")
 
 
-class Measures(models.Model):
+class MeasureColumns(models.Model):
+    locals().update({name: models.BigIntegerField(default=0) for name in MEASURES})
+
+    class Meta:
+        abstract = True
+
+
+class Measures(MeasureColumns):
     level = models.CharField(max_length=12)
     area = models.CharField(max_length=12, choices=Area.choices)
-    locals().update({name: models.BigIntegerField(default=0) for name in MEASURES})
 
     class Meta:
         abstract = True
@@ -121,12 +131,70 @@ class DayTotals(Measures):
         return f"{self.day} {self.level} {self.area}"
 
 
+class UnitDay(MeasureColumns):
+    """The sums of a day's daily rows per processing unit (every field, level and area): what a breakdown by unit or
+    commune, a unit's summary and the rankings read when no field, level or area is chosen."""
+
+    day = models.DateField(db_index=True)
+    processing_unit = models.ForeignKey("communes.ProcessingUnit", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("số liệu theo đơn vị và ngày")
+        constraints = [models.UniqueConstraint(fields=["day", "processing_unit"], name="stats_unit_day_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.processing_unit_id}"
+
+
+class UnitMonth(MeasureColumns):
+    month = models.DateField(db_index=True)
+    processing_unit = models.ForeignKey("communes.ProcessingUnit", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("số liệu theo đơn vị và tháng")
+        constraints = [models.UniqueConstraint(fields=["month", "processing_unit"], name="stats_unit_month_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.processing_unit_id}"
+
+
+class FieldDay(MeasureColumns):
+    """The sums of a day's daily rows per field (every unit, level and area): a breakdown by field, a portfolio's
+    summary."""
+
+    day = models.DateField(db_index=True)
+    field = models.ForeignKey("procedures.ProcedureField", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("số liệu theo lĩnh vực và ngày")
+        constraints = [models.UniqueConstraint(fields=["day", "field"], name="stats_field_day_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.field_id}"
+
+
+class FieldMonth(MeasureColumns):
+    month = models.DateField(db_index=True)
+    field = models.ForeignKey("procedures.ProcedureField", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        verbose_name = _("số liệu theo lĩnh vực và tháng")
+        constraints = [models.UniqueConstraint(fields=["month", "field"], name="stats_field_month_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.field_id}"
+
+
 class Refresh(models.Model):
     """The refresh's mark (one row): the aggregates hold every dossier change made before ``as_of``."""
 
     as_of = models.DateTimeField(_("số liệu tính đến"))
     rebuilt_at = models.DateTimeField(_("dựng lại toàn bộ lúc"), null=True, blank=True)
-    rebuild_seconds = models.FloatField(null=True, blank=True)
+    rebuild_seconds = models.FloatField(_("thời gian dựng lại (giây)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("mốc cập nhật số liệu")
+        verbose_name_plural = _("mốc cập nhật số liệu")
 
     def __str__(self) -> str:
         return f"{self.as_of:%Y-%m-%d %H:%M:%S}"
@@ -146,3 +214,38 @@ class Portfolio(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+
+class ProcedureSets(models.Model):
+    """Which procedures had, among a unit's dossiers received on a day (or in a month), one with a fee and one paid
+    online — as bitmaps (bit *n*: the procedure with primary key *n*), so that "procedures with at least one …" over
+    any period and any set of units is an OR of a few rows (Decision 766, 3.5a and 3.5b)."""
+
+    processing_unit = models.ForeignKey("communes.ProcessingUnit", on_delete=models.CASCADE, related_name="+")
+    with_fee = models.BinaryField(default=b"")
+    paid_online = models.BinaryField(default=b"")
+
+    class Meta:
+        abstract = True
+
+
+class DailyProcedureSets(ProcedureSets):
+    day = models.DateField(db_index=True)
+
+    class Meta:
+        verbose_name = _("thủ tục có hồ sơ theo ngày")
+        constraints = [models.UniqueConstraint(fields=["day", "processing_unit"], name="stats_daily_sets_key")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.processing_unit_id}"
+
+
+class MonthlyProcedureSets(ProcedureSets):
+    month = models.DateField(db_index=True)
+
+    class Meta:
+        verbose_name = _("thủ tục có hồ sơ theo tháng")
+        constraints = [models.UniqueConstraint(fields=["month", "processing_unit"], name="stats_monthly_sets_key")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.processing_unit_id}"

@@ -24,7 +24,19 @@ from communes.models import ProcessingUnit
 from dossiers.models import Dossier
 from dossiers.workflow import CLOCK_RUNNING_STATES
 from procedures.models import ProcedureField
-from stats.models import HISTOGRAM, HISTOGRAM_DAYS, MEASURES, Area, DailyCounts, DayTotals, MonthlyCounts
+from stats.models import (
+    HISTOGRAM,
+    HISTOGRAM_DAYS,
+    MEASURES,
+    Area,
+    DailyCounts,
+    DayTotals,
+    FieldDay,
+    FieldMonth,
+    MonthlyCounts,
+    UnitDay,
+    UnitMonth,
+)
 from stats.services import DAY_SECONDS, as_of
 
 BREAKDOWNS = ("commune", "area", "field", "level", "unit")
@@ -58,7 +70,7 @@ class Filters:
         return condition
 
 
-def _months_and_days(date_from: date, date_to: date) -> tuple[list[date], list[tuple[date, date]]]:
+def months_and_days(date_from: date, date_to: date) -> tuple[list[date], list[tuple[date, date]]]:
     """The whole months inside the period (their first days) and the day ranges left over (inclusive)."""
     months, ranges = [], []
     first_full = date_from if date_from.day == 1 else (date_from.replace(day=1) + timedelta(days=32)).replace(day=1)
@@ -82,24 +94,38 @@ def _months_and_days(date_from: date, date_to: date) -> tuple[list[date], list[t
 _KEY_COLUMNS = {"unit": "processing_unit_id", "field": "field_id", "level": "level", "area": "area"}
 
 
+def sources(filters: Filters, by: str | None = None) -> tuple[type, type | None]:
+    """The daily and monthly tables that answer ``filters`` and ``by`` with the fewest rows: the per-unit sums when
+    only units matter, the per-field sums when only fields do, the province's day totals (by level and area) when
+    neither does, else the detailed rows."""
+    plain = not filters.level and not filters.area
+    if filters.province_wide and by in (None, "level", "area"):
+        return DayTotals, None  # a few rows a day: no monthly table needed
+    if plain and filters.fields is None and by in (None, "unit", "commune"):
+        return UnitDay, UnitMonth
+    if plain and filters.units is None and by in (None, "field"):
+        return FieldDay, FieldMonth
+    return DailyCounts, MonthlyCounts
+
+
 def counts(filters: Filters, by: str | None = None) -> dict:
     """The measures summed over the period, per breakdown value (``by``; ``None``: one total under the key ``None``).
-    Two queries: the whole months' rows and the remaining days' rows."""
+    Two queries at most: the whole months' rows and the remaining days' rows."""
     column = _KEY_COLUMNS.get("unit" if by == "commune" else by) if by else None
     group = [column] if column else []
     sums = {name: Sum(name) for name in MEASURES}
-    months, ranges = _months_and_days(filters.date_from, filters.date_to)
+    daily, monthly = sources(filters, by)
+    months, ranges = months_and_days(filters.date_from, filters.date_to)
+    if monthly is None:
+        months, ranges = [], [(filters.date_from, filters.date_to)]
     parts = []
-    if filters.province_wide and by in (None, "level", "area"):  # the day totals: a few rows a day
-        parts.append(DayTotals.objects.filter(filters.q(), day__gte=filters.date_from, day__lte=filters.date_to))
-        months, ranges = [], []
     if months:
-        parts.append(MonthlyCounts.objects.filter(filters.q(), month__in=months))
+        parts.append(monthly.objects.filter(filters.q(), month__in=months))
     if ranges:
         days = Q()
         for start, end in ranges:
             days |= Q(day__gte=start, day__lte=end)
-        parts.append(DailyCounts.objects.filter(filters.q()).filter(days))
+        parts.append(daily.objects.filter(filters.q()).filter(days))
     totals: dict = defaultdict(lambda: dict.fromkeys(MEASURES, 0))
     for queryset in parts:
         rows = queryset.values(*group).annotate(**sums).order_by() if group else [queryset.aggregate(**sums)]
@@ -213,20 +239,24 @@ def summary(filters: Filters) -> dict:
 
 
 def labels(by: str, keys) -> dict:
-    """Each breakdown value's name in words."""
+    """Each breakdown value's name in words and the filter that selects it (the page links a row's numbers to its
+    dossiers with it): ``{key: (label, {parameter: value})}``."""
     keys = [key for key in keys if key is not None]
     if by == "unit":
-        return dict(ProcessingUnit.objects.filter(pk__in=keys).values_list("pk", "name"))
+        rows = ProcessingUnit.objects.filter(pk__in=keys).values_list("pk", "name", "key")
+        return {pk: (name, {"unit": slug}) for pk, name, slug in rows}
     if by == "commune":
-        return dict(ProcessingUnit.objects.filter(commune__code__in=keys).values_list("commune__code", "commune__name"))
+        rows = ProcessingUnit.objects.filter(commune__code__in=keys).values_list("commune__code", "commune__name")
+        return {code: (name, {"commune": code}) for code, name in rows}
     if by == "field":
-        return dict(ProcedureField.objects.filter(pk__in=keys).values_list("pk", "name"))
+        rows = ProcedureField.objects.filter(pk__in=keys).values_list("pk", "name", "slug")
+        return {pk: (name, {"field": slug}) for pk, name, slug in rows}
     if by == "area":
-        return {value: str(label) for value, label in Area.choices}
+        return {value: (str(label), {"area": value}) for value, label in Area.choices}
     if by == "level":
         from procedures.models import Level
 
-        return {value: str(label) for value, label in Level.choices}
+        return {value: (str(label), {"level": value}) for value, label in Level.choices}
     raise ValueError(by)
 
 
@@ -240,14 +270,15 @@ def breakdown(filters: Filters, by: str) -> list[dict]:
     rows = []
     for key, values in per_key.items():
         figures = Figures.of(values, overdue.get(key, 0)).as_dict()
-        rows.append({"key": key, "label": names.get(key, str(key)), **figures})
+        label, params = names.get(key, (str(key), {}))
+        rows.append({"key": key, "label": label, "params": params, **figures})
     rows.sort(key=lambda row: (-(row["on_time_share"] or 0), -row["received"], row["label"]))
     return rows
 
 
 def weekly(filters: Filters) -> list[dict]:
     """Per week (Monday) of the period: received, finished (of that week's cohort) and the on-time share."""
-    source = DayTotals if filters.province_wide else DailyCounts
+    source, _monthly = sources(filters)
     rows = (
         source.objects.filter(filters.q(), day__gte=filters.date_from, day__lte=filters.date_to)
         .values("day")

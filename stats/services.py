@@ -19,22 +19,37 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
+from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum, Value
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from dossiers.models import Document, DocumentKind, Dossier, Rating
-from dossiers.workflow import FINISHED_STATES, State
-from stats.models import HISTOGRAM, HISTOGRAM_DAYS, MEASURES, DailyCounts, DayTotals, MonthlyCounts, Refresh
+from dossiers.models import Dossier
+from dossiers.selectors.cohort import COHORT_MOMENT, IN_COHORT, measure_condition
+from stats.models import (
+    HISTOGRAM,
+    HISTOGRAM_DAYS,
+    MEASURES,
+    DailyCounts,
+    DailyProcedureSets,
+    DayTotals,
+    FieldDay,
+    FieldMonth,
+    MonthlyCounts,
+    MonthlyProcedureSets,
+    Refresh,
+    UnitDay,
+    UnitMonth,
+)
 
 logger = logging.getLogger(__name__)
 
 DAY_SECONDS = 8 * 3600  # a working day of the histogram (DOMAIN.md §4: 8 working hours)
+BATCH = 5000
 KEY = ("processing_unit_id", "field_id", "level", "area")
-_FINISHED = [state.value for state in FINISHED_STATES]
 
 
 def _area() -> Coalesce:
@@ -46,11 +61,8 @@ def _area() -> Coalesce:
     )
 
 
-def _count(condition: Q | None = None, *, of_received: bool = True) -> Count:
-    """How many dossiers of the key meet ``condition`` — among those received (every measure but the refusals)."""
-    if of_received:
-        condition = Q(received_at__isnull=False) & (condition or Q())
-    return Count("id", filter=condition) if condition is not None else Count("id")
+def _count(condition: Q) -> Count:
+    return Count("id", filter=condition)
 
 
 def _histogram() -> dict:
@@ -60,64 +72,94 @@ def _histogram() -> dict:
         condition = Q(processing_seconds__isnull=False, processing_seconds__gte=bounds[i] if i else -1)
         if i < len(HISTOGRAM_DAYS):
             condition &= Q(processing_seconds__lt=bounds[i + 1])
-        measures[name] = _count(condition)
+        measures[name] = _count(measure_condition("received") & condition)
     return measures
 
 
 def measure_expressions() -> dict:
     """Each measure of a key's cohort as an aggregate over its dossiers (the one definition the refresh, the rebuild
-    and the tests share)."""
-    component = Document.objects.filter(dossier=OuterRef("pk"), kind=DocumentKind.COMPONENT)
-    result = Document.objects.filter(dossier=OuterRef("pk"), kind=DocumentKind.RESULT)
-    expressions = {
-        "received": _count(),
-        "online": _count(Q(channel="online")),
-        "direct": _count(Q(channel="direct")),
-        "post": _count(Q(channel="post")),
-        "full_online": _count(Q(procedure_version__online_level="full")),
-        "in_progress": _count(~Q(state__in=_FINISHED)),
-        "finished": _count(Q(state__in=_FINISHED)),
-        "resolved": _count(Q(state__in=[State.RESULT_READY.value, State.RETURNED.value])),
-        "returned": _count(Q(state=State.RETURNED.value)),
-        "refused": _count(Q(state=State.REFUSED.value), of_received=False),  # on the day of the refusal
-        "withdrawn": _count(Q(state=State.WITHDRAWN.value)),
-        "stopped": _count(Q(state=State.STOPPED.value)),
-        "early": _count(Q(timeliness="early")),
-        "on_time": _count(Q(timeliness="on_time")),
-        "late": _count(Q(timeliness="late")),
-        "supplemented": _count(Q(supplement_count__gt=0)),
-        "processed": _count(Q(processing_seconds__isnull=False)),
-        "processing_total": Coalesce(Sum("processing_seconds"), Value(0)),  # working seconds, summed
-        **_histogram(),
-        "fee_due": _count(Q(fee_vnd__gt=0)),
-        "paid": _count(Q(paid_at__isnull=False)),
-        "online_paid": _count(Q(paid_online=True)),
-        "digitised": _count(Q(Exists(component))),
-        "e_result": _count(Q(Exists(result))),
-        "rated": _count(~Q(rating="")),
-        "satisfied": _count(Q(rating__in=[Rating.VERY_SATISFIED, Rating.SATISFIED])),
-        "not_satisfied": _count(Q(rating=Rating.NOT_SATISFIED)),
-    }
-    assert list(expressions) == MEASURES
+    and the tests share; the counted ones are ``dossiers.selectors.cohort``'s conditions, which the desk's dossier
+    list filters by too)."""
+    histogram = _histogram()
+    expressions = {}
+    for name in MEASURES:
+        if name == "processing_total":  # working seconds, summed
+            expressions[name] = Coalesce(Sum("processing_seconds", filter=measure_condition("received")), Value(0))
+        elif name in histogram:
+            expressions[name] = histogram[name]
+        else:
+            expressions[name] = _count(measure_condition(name))
     return expressions
 
 
-#: A dossier's day in the aggregates: when it was received — or, refused at reception, when it was refused (it never
-#: was received, and the province still answers for the refusal).
-COHORT_MOMENT = Coalesce("received_at", "finished_at")
-IN_COHORT = Q(received_at__isnull=False) | Q(state=State.REFUSED.value)
-
-
-def daily_rows(dossiers) -> list[DailyCounts]:
-    """The daily rows of the dossiers of ``dossiers`` (a queryset) received or refused, grouped by day and key."""
-    grouped = (
+def _grouped(dossiers):
+    return (
         dossiers.filter(IN_COHORT)
         .annotate(day=TruncDate(COHORT_MOMENT), area=_area())
         .values("day", *KEY)
         .annotate(**measure_expressions())
         .order_by()
     )
-    return [DailyCounts(**row) for row in grouped]
+
+
+def daily_rows(dossiers) -> list[DailyCounts]:
+    """The daily rows of the dossiers of ``dossiers`` (a queryset) received or refused, grouped by day and key."""
+    return [DailyCounts(**row) for row in _grouped(dossiers)]
+
+
+def to_bitmap(number: int) -> bytes:
+    return number.to_bytes((number.bit_length() + 7) // 8, "little")
+
+
+def from_bitmap(data) -> int:
+    return int.from_bytes(bytes(data), "little")
+
+
+def procedure_sets(dossiers) -> list[DailyProcedureSets]:
+    """Per day and unit, the procedures with a received dossier carrying a fee, and with one paid online."""
+    pairs = (
+        dossiers.filter(measure_condition("received"))
+        .filter(Q(fee_vnd__gt=0) | Q(paid_online=True))
+        .annotate(day=TruncDate(COHORT_MOMENT))
+        .values("day", "processing_unit_id", "procedure_id")
+        .annotate(fee=Count("id", filter=Q(fee_vnd__gt=0)), paid=Count("id", filter=Q(paid_online=True)))
+        .order_by()
+    )
+    bits: dict = defaultdict(lambda: [0, 0])
+    for row in pairs.iterator(chunk_size=20_000):
+        target = bits[(row["day"], row["processing_unit_id"])]
+        if row["fee"]:
+            target[0] |= 1 << row["procedure_id"]
+        if row["paid"]:
+            target[1] |= 1 << row["procedure_id"]
+    return [
+        DailyProcedureSets(day=day, processing_unit_id=unit, with_fee=to_bitmap(fee), paid_online=to_bitmap(paid))
+        for (day, unit), (fee, paid) in bits.items()
+    ]
+
+
+def _replace_month_sets(month: date, units: Iterable[int] | None) -> None:
+    """The monthly procedure sets of ``month`` (for ``units``, or all) as the unions of its daily ones."""
+    following = (month + timedelta(days=32)).replace(day=1)
+    daily = DailyProcedureSets.objects.filter(day__gte=month, day__lt=following)
+    monthly = MonthlyProcedureSets.objects.filter(month=month)
+    if units is not None:
+        daily = daily.filter(processing_unit_id__in=units)
+        monthly = monthly.filter(processing_unit_id__in=units)
+    monthly.delete()
+    union: dict = defaultdict(lambda: [0, 0])
+    for unit, fee, paid in daily.values_list("processing_unit_id", "with_fee", "paid_online"):
+        union[unit][0] |= from_bitmap(fee)
+        union[unit][1] |= from_bitmap(paid)
+    MonthlyProcedureSets.objects.bulk_create(
+        [
+            MonthlyProcedureSets(
+                month=month, processing_unit_id=unit, with_fee=to_bitmap(fee), paid_online=to_bitmap(paid)
+            )
+            for unit, (fee, paid) in union.items()
+        ],
+        batch_size=1000,
+    )
 
 
 def _month(day: date) -> date:
@@ -138,17 +180,21 @@ def _replace_days(units_by_day: dict[date, set[int]]) -> int:
     for day, units in units_by_day.items():
         start, end = _day_bounds(day)
         DailyCounts.objects.filter(day=day, processing_unit_id__in=units).delete()
-        rows = daily_rows(
-            Dossier.objects.annotate(moment=COHORT_MOMENT).filter(
-                moment__gte=start, moment__lt=end, processing_unit_id__in=units
-            )
+        DailyProcedureSets.objects.filter(day=day, processing_unit_id__in=units).delete()
+        dossiers = Dossier.objects.annotate(moment=COHORT_MOMENT).filter(
+            moment__gte=start, moment__lt=end, processing_unit_id__in=units
         )
+        rows = daily_rows(dossiers)
         DailyCounts.objects.bulk_create(rows, batch_size=1000)
+        DailyProcedureSets.objects.bulk_create(procedure_sets(dossiers), batch_size=1000)
         written += len(rows)
         months[_month(day)] |= units
         _replace_day_totals(day)
+        _replace_rollups(day, units)
     for month, units in months.items():
         _replace_month(month, units)
+        _replace_month_sets(month, units)
+        _replace_month_rollups(month, units)
     return written
 
 
@@ -170,6 +216,43 @@ def _replace_day_totals(day: date) -> None:
     DayTotals.objects.filter(day=day).delete()
     sums = DailyCounts.objects.filter(day=day).values("level", "area").annotate(**{n: Sum(n) for n in MEASURES})
     DayTotals.objects.bulk_create([DayTotals(day=day, **row) for row in sums.order_by()])
+
+
+def _sums() -> dict:
+    return {name: Sum(name) for name in MEASURES}
+
+
+def _replace_rollups(day: date | None, units: Iterable[int] | None) -> None:
+    """The per-unit sums of ``day``'s daily rows (for ``units``, or all) and its per-field sums (``day=None``: every
+    day, from scratch)."""
+    daily, unit_days, field_days = DailyCounts.objects.all(), UnitDay.objects.all(), FieldDay.objects.all()
+    if day is not None:
+        daily, unit_days, field_days = daily.filter(day=day), unit_days.filter(day=day), field_days.filter(day=day)
+    by_unit = daily
+    if units is not None:
+        by_unit = daily.filter(processing_unit_id__in=units)
+        unit_days = unit_days.filter(processing_unit_id__in=units)
+    unit_days.delete()
+    field_days.delete()
+    rows = by_unit.values("day", "processing_unit_id").annotate(**_sums()).order_by()
+    UnitDay.objects.bulk_create([UnitDay(**row) for row in rows], batch_size=BATCH)
+    rows = daily.values("day", "field_id").annotate(**_sums()).order_by()
+    FieldDay.objects.bulk_create([FieldDay(**row) for row in rows], batch_size=BATCH)
+
+
+def _replace_month_rollups(month: date, units: Iterable[int] | None) -> None:
+    following = (month + timedelta(days=32)).replace(day=1)
+    unit_days = UnitDay.objects.filter(day__gte=month, day__lt=following)
+    unit_months = UnitMonth.objects.filter(month=month)
+    if units is not None:
+        unit_days = unit_days.filter(processing_unit_id__in=units)
+        unit_months = unit_months.filter(processing_unit_id__in=units)
+    unit_months.delete()
+    rows = unit_days.values("processing_unit_id").annotate(**_sums()).order_by()
+    UnitMonth.objects.bulk_create([UnitMonth(month=month, **row) for row in rows], batch_size=BATCH)
+    FieldMonth.objects.filter(month=month).delete()
+    rows = FieldDay.objects.filter(day__gte=month, day__lt=following).values("field_id").annotate(**_sums())
+    FieldMonth.objects.bulk_create([FieldMonth(month=month, **row) for row in rows.order_by()], batch_size=BATCH)
 
 
 def _mark() -> Refresh:
@@ -209,18 +292,30 @@ def stats_rebuild(*, now: datetime | None = None) -> dict:
         DailyCounts.objects.all().delete()
         MonthlyCounts.objects.all().delete()
         DayTotals.objects.all().delete()
-        rows = daily_rows(Dossier.objects.all())
-        DailyCounts.objects.bulk_create(rows, batch_size=2000)
-        for month in sorted({_month(row.day) for row in rows}):
+        DailyProcedureSets.objects.all().delete()
+        MonthlyProcedureSets.objects.all().delete()
+        UnitMonth.objects.all().delete()
+        FieldMonth.objects.all().delete()
+        written, months = 0, set()
+        grouped = _grouped(Dossier.objects.all()).iterator(chunk_size=BATCH)
+        while batch := [DailyCounts(**row) for row in islice(grouped, BATCH)]:  # streamed: memory stays flat
+            DailyCounts.objects.bulk_create(batch, batch_size=BATCH)
+            written += len(batch)
+            months.update(_month(row.day) for row in batch)
+        DailyProcedureSets.objects.bulk_create(procedure_sets(Dossier.objects.all()), batch_size=BATCH)
+        _replace_rollups(None, None)
+        for month in sorted(months):
             _replace_month(month, None)
+            _replace_month_sets(month, None)
+            _replace_month_rollups(month, None)
         sums = DailyCounts.objects.values("day", "level", "area").annotate(**{n: Sum(n) for n in MEASURES})
         DayTotals.objects.bulk_create([DayTotals(**row) for row in sums.order_by()], batch_size=2000)
         mark.as_of = now
         mark.rebuilt_at = now
         mark.rebuild_seconds = time.monotonic() - started
         mark.save()
-    logger.info("stats rebuilt: %d daily rows in %.1f s", len(rows), mark.rebuild_seconds)
-    return {"rows": len(rows), "seconds": mark.rebuild_seconds}
+    logger.info("stats rebuilt: %d daily rows in %.1f s", written, mark.rebuild_seconds)
+    return {"rows": written, "seconds": mark.rebuild_seconds}
 
 
 def as_of() -> datetime | None:

@@ -67,7 +67,11 @@ def _weasyprint():
 
 def render_pdf(dossier: Dossier, form_number: str) -> bytes:
     """The slip as PDF bytes (fonts embedded: DejaVu Sans covers Vietnamese)."""
-    html = render_html(dossier, form_number)
+    return pdf_of_html(render_html(dossier, form_number))
+
+
+def pdf_of_html(html: str) -> bytes:
+    """A self-contained HTML page (no fetch but ``data:``) as PDF bytes; ``PdfUnavailable`` without Pango."""
     weasyprint = _weasyprint()
     fetcher = weasyprint.URLFetcher(allowed_protocols={"data"})
     document = weasyprint.HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=fetcher)

@@ -142,10 +142,14 @@ def register(request):
 
 
 def _home_of(user) -> str:
-    """Where a log-in lands without a ``next``: staff at their desk, everyone else on their own dossiers."""
+    """Where a log-in lands without a ``next``: the province office on the province dashboard, other staff at their
+    desk, everyone else on their own dossiers."""
     from dossiers.selectors import access_for
 
-    return "desk" if access_for(user).is_staff_member else "my-dossiers"
+    access = access_for(user)
+    if access.province and not (access.reception_centres or access.handler_units or access.leader_units):
+        return "dashboard"
+    return "desk" if access.is_staff_member else "my-dossiers"
 
 
 @sensitive_post_parameters("password", "username")

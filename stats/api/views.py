@@ -24,7 +24,7 @@ from dossiers.selectors import access_for
 from portal.common.errors import Forbidden, InvalidInput
 from portal.common.openapi import ERROR_REF
 from procedures.models import Level, ProcedureField
-from stats import selectors
+from stats import decision766, selectors
 from stats.models import Area, Portfolio
 
 RESPONSES = {
@@ -97,9 +97,13 @@ def scope_of(user) -> tuple[frozenset[int] | None, frozenset[int] | None]:
 
 
 def filters_of(request) -> selectors.Filters:
-    params = request.query_params
+    return filters_from(request.query_params, request.user)
+
+
+def filters_from(params, user) -> selectors.Filters:
+    """The filters of ``params`` (a query string's), within what ``user`` may see (``Forbidden``, ``InvalidInput``)."""
     date_from, date_to = period_of(params)
-    units, fields = scope_of(request.user)
+    units, fields = scope_of(user)
     if params.get("unit"):
         unit = ProcessingUnit.objects.filter(key=params["unit"]).values_list("pk", flat=True).first()
         if unit is None:
@@ -161,3 +165,28 @@ class WeeklyView(_StatsView):
         """Theo tuần: hồ sơ tiếp nhận, đã xong và tỷ lệ đúng hạn."""
         filters = filters_of(request)
         return self.envelope(filters, {"weeks": selectors.weekly(filters)})
+
+
+class Decision766View(_StatsView):
+    @extend_schema(operation_id="stats_decision_766", parameters=PARAMETERS, responses=RESPONSES)
+    def get(self, request):
+        """Bảng chỉ số Quyết định 766/QĐ-TTg của kỳ, tính lại từ hồ sơ của hệ thống (không phải điểm chính thức):
+        sáu nhóm, mỗi chỉ số với tử số, mẫu số, ngưỡng và điểm; chỉ số không tính được ở đây ghi rõ lý do."""
+        filters = filters_of(request)
+        return self.envelope(filters, {"panel": decision766.panel(filters)})
+
+
+class Decision766RankingView(_StatsView):
+    @extend_schema(
+        operation_id="stats_decision_766_ranking",
+        parameters=[*PARAMETERS, OpenApiParameter("by", str, enum=list(decision766.RANKINGS), required=True)],
+        responses=RESPONSES,
+    )
+    def get(self, request):
+        """Xếp hạng các xã, phường (by=commune) hoặc các sở, ngành (by=department) theo điểm Quyết định 766 tính
+        được ở đây."""
+        by = request.query_params.get("by", "")
+        if by not in decision766.RANKINGS:
+            raise _invalid("by", _("Hãy chọn cách xếp hạng: commune hoặc department."))
+        filters = filters_of(request)
+        return self.envelope(filters, {"by": by, "rows": decision766.ranking(filters, by)})

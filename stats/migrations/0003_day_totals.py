@@ -5,10 +5,11 @@ from django.db.models import Sum
 
 
 def fill(apps, schema_editor):
-    from stats.models import MEASURES
-
     DailyCounts = apps.get_model("stats", "DailyCounts")
     DayTotals = apps.get_model("stats", "DayTotals")
+    # the measures as they were at this migration (not the current model's list)
+    key = {"id", "day", "level", "area", "processing_unit", "field"}
+    MEASURES = [f.name for f in DailyCounts._meta.fields if f.name not in key]
     sums = DailyCounts.objects.values("day", "level", "area").annotate(**{n: Sum(n) for n in MEASURES}).order_by()
     DayTotals.objects.bulk_create([DayTotals(**row) for row in sums], batch_size=2000)
 

@@ -48,6 +48,8 @@ def walk(world, dossier, actions, at, *, other=False):
         Action.RETURN: reception,
         Action.REQUEST_SUPPLEMENT: handler,
         Action.STOP: leader,
+        Action.REQUEST_PAYMENT: handler,
+        Action.CONFIRM_PAYMENT: reception,
     }
     for number, action in enumerate(actions, start=1):
         dossier = Dossier.objects.get(pk=dossier.pk)

@@ -13,6 +13,7 @@ from collections import Counter, defaultdict
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -22,8 +23,19 @@ from dossiers.tests import conftest as dossier_fixtures
 from dossiers.tests.factories import APPLICANT, file_online, receive_at_counter, tiny_pdf
 from dossiers.tests.states import action_kwargs
 from dossiers.workflow import FINISHED_STATES, Action, State
-from stats.models import MEASURES, DailyCounts, DayTotals, MonthlyCounts
-from stats.services import daily_rows, stats_rebuild, stats_refresh
+from stats.models import (
+    MEASURES,
+    DailyCounts,
+    DailyProcedureSets,
+    DayTotals,
+    FieldDay,
+    FieldMonth,
+    MonthlyCounts,
+    MonthlyProcedureSets,
+    UnitDay,
+    UnitMonth,
+)
+from stats.services import daily_rows, from_bitmap, stats_rebuild, stats_refresh
 
 pytestmark = pytest.mark.django_db
 
@@ -168,6 +180,22 @@ def assert_aggregates_equal_a_recomputation() -> None:
             totals[i] += value
     stored_totals = {(row.day, row.level, row.area): list(measures_of(row)) for row in DayTotals.objects.all()}
     assert stored_totals == dict(expected_totals)
+    # the per-unit and per-field sums, by day and by month
+    for daily_model, monthly_model, position, column in (
+        (UnitDay, UnitMonth, 1, "processing_unit_id"),
+        (FieldDay, FieldMonth, 2, "field_id"),
+    ):
+        expected_days: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+        expected_months: dict[tuple, list[int]] = defaultdict(lambda: [0] * len(MEASURES))
+        for key, values in expected_daily.items():
+            day, part = key[0], key[position]
+            for target in (expected_days[(day, part)], expected_months[(day.replace(day=1), part)]):
+                for i, value in enumerate(values):
+                    target[i] += value
+        stored = {(row.day, getattr(row, column)): list(measures_of(row)) for row in daily_model.objects.all()}
+        assert stored == dict(expected_days), daily_model.__name__
+        stored = {(row.month, getattr(row, column)): list(measures_of(row)) for row in monthly_model.objects.all()}
+        assert stored == dict(expected_months), monthly_model.__name__
     # and the definitions themselves, against a count in Python
     received = [d for d in Dossier.objects.all() if d.received_at is not None]
     totals = Counter()
@@ -182,6 +210,35 @@ def assert_aggregates_equal_a_recomputation() -> None:
     assert totals["processing_total"] == sum(d.processing_seconds or 0 for d in received)
     refused = sum(row.refused for row in DailyCounts.objects.all())
     assert refused == Dossier.objects.filter(state=State.REFUSED).count()
+    # the procedure sets (Decision 766, 3.5a/3.5b), against sets built in Python
+    tz = timezone.get_current_timezone()
+    expected_sets: dict[tuple, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for d in received:
+        sets = expected_sets[(d.received_at.astimezone(tz).date(), d.processing_unit_id)]
+        if d.fee_vnd:
+            sets[0].add(d.procedure_id)
+        if d.paid_online:
+            sets[1].add(d.procedure_id)
+    expected_sets = {key: value for key, value in expected_sets.items() if value[0] or value[1]}
+    stored_sets = {
+        (row.day, row.processing_unit_id): (members(row.with_fee), members(row.paid_online))
+        for row in DailyProcedureSets.objects.all()
+    }
+    assert stored_sets == expected_sets
+    expected_monthly_sets: dict[tuple, tuple[set, set]] = defaultdict(lambda: (set(), set()))
+    for (day, unit), (fee, paid) in expected_sets.items():
+        expected_monthly_sets[(day.replace(day=1), unit)][0].update(fee)
+        expected_monthly_sets[(day.replace(day=1), unit)][1].update(paid)
+    stored_monthly_sets = {
+        (row.month, row.processing_unit_id): (members(row.with_fee), members(row.paid_online))
+        for row in MonthlyProcedureSets.objects.all()
+    }
+    assert stored_monthly_sets == dict(expected_monthly_sets)
+
+
+def members(bitmap) -> set[int]:
+    number = from_bitmap(bitmap)
+    return {i for i in range(number.bit_length()) if number >> i & 1}
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

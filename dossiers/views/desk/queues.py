@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from django.views.decorators.http import require_http_methods
 
 from dossiers import selectors, services
+from dossiers.selectors.cohort import cohort_query
 from dossiers.selectors.queues import ALL, QUEUES, Moments, queue_counts, queue_dossiers
 from dossiers.slips import SlipNotAvailable, available_forms
 from dossiers.slips.render import render_html_many
@@ -111,9 +112,18 @@ def queue_page(request, queue: str):
     counts = queue_counts(request.user, moments=moments)
     if queue != ALL and queue not in {item.queue.slug for item in counts}:
         raise Http404  # not one of this person's queues
-    page = Paginator(queue_dossiers(request.user, queue, search=search, moments=moments), PER_PAGE).get_page(
-        request.GET.get("trang")
-    )
+    dossiers = queue_dossiers(request.user, queue, search=search, moments=moments)
+    behind = None  # a dashboard number's dossiers (the province dashboard links here)
+    if queue == ALL:
+        try:
+            behind = cohort_query(request.GET)
+        except ValueError:
+            messages.error(request, _("Bộ lọc số liệu không hợp lệ: đang hiện mọi hồ sơ."))
+        if behind is not None:
+            dossiers = behind.cohort.of(dossiers, behind.measure)
+    page = Paginator(dossiers, PER_PAGE).get_page(request.GET.get("trang"))
+    kept = request.GET.copy()
+    kept.pop("trang", None)
     current = QUEUES.get(queue)
     bulk = [(name, BULK_ACTIONS[name]) for name in (current.bulk if current else ())]
     return render(
@@ -123,7 +133,10 @@ def queue_page(request, queue: str):
             "counts": counts,
             "queue": current,
             "slug": queue,
-            "title": current.label if current else _("Tìm hồ sơ"),
+            "title": current.label if current else _("Hồ sơ theo số liệu") if behind else _("Tìm hồ sơ"),
+            "behind": behind,
+            "behind_params": [(k, v) for k, v in kept.items() if k != "q"] if behind else [],
+            "kept": kept.urlencode(),
             "search": search,
             "listing": True,
             "page": page,
