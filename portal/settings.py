@@ -268,6 +268,13 @@ _DIGEST_HOUR, _DIGEST_MINUTE = (int(part) for part in DIGEST_AT.split(":", 1))
 # The dashboard's refresh looks again at the dossiers changed this long before its last run (transactions that
 # committed late).
 STATS_REFRESH_MARGIN_SECONDS = env.int("STATS_REFRESH_MARGIN_SECONDS", default=120)
+STATS_REFRESH_SECONDS = env.int("STATS_REFRESH_SECONDS", default=30)
+# Without beat (the embedded default of `make run`: eager Celery, nothing periodic runs) the dashboard refreshes the
+# aggregates itself when a reader finds them older than STATS_REFRESH_SECONDS. Never in production (beat does it).
+STATS_REFRESH_ON_READ = (
+    env.bool("STATS_REFRESH_ON_READ", default=DJANGO_ENV == "development" and CELERY_TASK_ALWAYS_EAGER)
+    and not IS_PRODUCTION
+)
 CELERY_BEAT_SCHEDULE = {
     # beat and a worker are alive: /readyz shows when it last ran
     "portal-heartbeat": {
@@ -298,7 +305,7 @@ CELERY_BEAT_SCHEDULE = {
     # the province dashboard's aggregates: the dossiers changed since the last run (stats/services.py) …
     "stats-refresh": {
         "task": "stats.refresh",
-        "schedule": float(env.int("STATS_REFRESH_SECONDS", default=30)),
+        "schedule": float(STATS_REFRESH_SECONDS),
     },
     # … and all of them again at night, so that nothing a late transaction slipped past lasts more than a day
     "stats-nightly-rebuild": {

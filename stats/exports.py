@@ -22,6 +22,7 @@ from stats.models import HISTOGRAM, MEASURES
 TABLES = ("summary", "weekly", "breakdown", "decision-766", "ranking")
 BREAKDOWN_LABELS = {
     "commune": gettext_lazy("Xã, phường"),
+    "department": gettext_lazy("Sở, ngành và cơ quan cấp tỉnh"),
     "area": gettext_lazy("Tỉnh cũ"),
     "field": gettext_lazy("Lĩnh vực"),
     "level": gettext_lazy("Cấp"),
@@ -34,7 +35,8 @@ DERIVED_LABELS = {
     "average_days": gettext_lazy("Thời gian giải quyết trung bình (ngày làm việc)"),
     "p90_days": gettext_lazy("Thời gian giải quyết, phân vị 90 (ngày làm việc)"),
     "online_share": gettext_lazy("Tỷ lệ nộp trực tuyến"),
-    "full_online_share": gettext_lazy("Tỷ lệ hồ sơ của TTHC toàn trình"),
+    "full_online_share": gettext_lazy("Tỷ lệ trực tuyến toàn trình"),
+    "partial_online_share": gettext_lazy("Tỷ lệ trực tuyến một phần"),
     "digitised_share": gettext_lazy("Tỷ lệ số hóa"),
     "paid_online_share": gettext_lazy("Tỷ lệ thanh toán trực tuyến"),
     "satisfaction": gettext_lazy("Tỷ lệ hài lòng"),

@@ -39,7 +39,7 @@ from stats.models import (
 )
 from stats.services import DAY_SECONDS, as_of
 
-BREAKDOWNS = ("commune", "area", "field", "level", "unit")
+BREAKDOWNS = ("commune", "department", "area", "field", "level", "unit")
 _RUNNING = sorted(state.value for state in CLOCK_RUNNING_STATES)
 
 
@@ -101,7 +101,7 @@ def sources(filters: Filters, by: str | None = None) -> tuple[type, type | None]
     plain = not filters.level and not filters.area
     if filters.province_wide and by in (None, "level", "area"):
         return DayTotals, None  # a few rows a day: no monthly table needed
-    if plain and filters.fields is None and by in (None, "unit", "commune"):
+    if plain and filters.fields is None and by in (None, "unit", "commune", "department"):
         return UnitDay, UnitMonth
     if plain and filters.units is None and by in (None, "field"):
         return FieldDay, FieldMonth
@@ -111,7 +111,7 @@ def sources(filters: Filters, by: str | None = None) -> tuple[type, type | None]
 def counts(filters: Filters, by: str | None = None) -> dict:
     """The measures summed over the period, per breakdown value (``by``; ``None``: one total under the key ``None``).
     Two queries at most: the whole months' rows and the remaining days' rows."""
-    column = _KEY_COLUMNS.get("unit" if by == "commune" else by) if by else None
+    column = _KEY_COLUMNS.get("unit" if by in ("commune", "department") else by) if by else None
     group = [column] if column else []
     sums = {name: Sum(name) for name in MEASURES}
     daily, monthly = sources(filters, by)
@@ -136,6 +136,8 @@ def counts(filters: Filters, by: str | None = None) -> dict:
                 target[name] += row[name] or 0
     if by == "commune":
         return _by_commune(totals)
+    if by == "department":
+        return _departments(totals)
     return dict(totals)
 
 
@@ -145,6 +147,14 @@ def _by_commune(per_unit: dict) -> dict:
         ProcessingUnit.objects.filter(pk__in=list(per_unit), commune__isnull=False).values_list("pk", "commune__code")
     )
     return {communes[unit]: values for unit, values in per_unit.items() if unit in communes}
+
+
+def _departments(per_unit: dict) -> dict:
+    """Departments' and other provincial units' figures (commune committees left out) by unit key."""
+    departments = set(
+        ProcessingUnit.objects.filter(pk__in=list(per_unit), commune__isnull=True).values_list("pk", flat=True)
+    )
+    return {unit: values for unit, values in per_unit.items() if unit in departments}
 
 
 def overdue_now(filters: Filters, by: str | None = None) -> dict:
@@ -177,9 +187,12 @@ def overdue_now(filters: Filters, by: str | None = None) -> dict:
         for (area,) in rows:
             found[area] += 1
         return dict(found)
-    column = {"commune": "processing_unit__commune__code", "unit": "processing_unit_id", "field": "field_id"}.get(
-        by, by
-    )
+    column = {
+        "commune": "processing_unit__commune__code",
+        "unit": "processing_unit_id",
+        "department": "processing_unit_id",
+        "field": "field_id",
+    }.get(by, by)
     return {row[column]: row["n"] for row in queryset.values(column).annotate(n=Count("id")).order_by()}
 
 
@@ -221,7 +234,8 @@ class Figures:
             else None,
             "p90_days": p90_days(values),
             "online_share": _share(values["online"], values["received"]),
-            "full_online_share": _share(values["full_online"], values["received"]),
+            "full_online_share": _share(values["online_full"], values["received"]),
+            "partial_online_share": _share(values["online"] - values["online_full"], values["received"]),
             "digitised_share": _share(values["digitised"], values["received"]),
             "paid_online_share": _share(values["online_paid"], values["paid"]),
             "satisfaction": _share(values["satisfied"], values["rated"]),
@@ -242,7 +256,7 @@ def labels(by: str, keys) -> dict:
     """Each breakdown value's name in words and the filter that selects it (the page links a row's numbers to its
     dossiers with it): ``{key: (label, {parameter: value})}``."""
     keys = [key for key in keys if key is not None]
-    if by == "unit":
+    if by in ("unit", "department"):
         rows = ProcessingUnit.objects.filter(pk__in=keys).values_list("pk", "name", "key")
         return {pk: (name, {"unit": slug}) for pk, name, slug in rows}
     if by == "commune":

@@ -318,6 +318,16 @@ def stats_rebuild(*, now: datetime | None = None) -> dict:
     return {"rows": written, "seconds": mark.rebuild_seconds}
 
 
+def refresh_if_stale() -> None:
+    """With ``STATS_REFRESH_ON_READ`` (no beat runs: the embedded default), refresh the aggregates when a reader
+    finds them older than ``STATS_REFRESH_SECONDS``; otherwise nothing (beat's ``stats.refresh`` keeps them)."""
+    if not settings.STATS_REFRESH_ON_READ:
+        return
+    mark = as_of()
+    if mark is None or timezone.now() - mark > timedelta(seconds=settings.STATS_REFRESH_SECONDS):
+        stats_refresh()
+
+
 def as_of() -> datetime | None:
     mark = Refresh.objects.first()
     return mark.as_of if mark is not None else None

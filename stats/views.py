@@ -28,6 +28,7 @@ from procedures.models import Level, ProcedureField
 from stats import exports, selectors
 from stats.api.views import PERIODS, filters_from, scope_of
 from stats.models import Area, Portfolio
+from stats.services import refresh_if_stale
 
 PERIOD_LABELS = {
     "today": gettext_lazy("Hôm nay"),
@@ -54,6 +55,7 @@ def _dashboard_view(view):
 
 def _filters(request) -> selectors.Filters:
     """The page's filters; malformed ones are told and replaced by this month's, whole scope."""
+    refresh_if_stale()
     try:
         return filters_from(request.GET, request.user)
     except InvalidInput as error:

@@ -16,11 +16,11 @@
   var FILTERS = ["period", "from", "to", "unit", "field", "level", "area"];
   var SHARES = {
     on_time_share: ["early", "on_time"], late_share: ["late"], online_share: ["online"],
-    full_online_share: ["full_online"], digitised_share: ["digitised"], paid_online_share: ["online_paid"],
+    full_online_share: ["online_full"], partial_online_share: ["online", "online_full"], digitised_share: ["digitised"], paid_online_share: ["online_paid"],
     satisfaction: ["satisfied"]
   };
   var CARDS = ["received", "in_progress", "finished", "returned", "refused", "withdrawn", "early", "on_time", "late",
-    "overdue_now", "on_time_share", "average_days", "p90_days", "online_share", "full_online_share",
+    "overdue_now", "on_time_share", "average_days", "p90_days", "online_share", "full_online_share", "partial_online_share",
     "digitised_share", "paid_online_share", "satisfaction"];
   var COLUMNS = ["received", "in_progress", "finished", "early", "on_time", "late", "overdue_now", "on_time_share",
     "average_days", "online_share", "digitised_share", "satisfaction"];

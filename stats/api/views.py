@@ -26,6 +26,7 @@ from portal.common.openapi import ERROR_REF
 from procedures.models import Level, ProcedureField
 from stats import decision766, selectors
 from stats.models import Area, Portfolio
+from stats.services import refresh_if_stale
 
 RESPONSES = {
     200: OpenApiTypes.OBJECT,
@@ -131,6 +132,10 @@ def filters_from(params, user) -> selectors.Filters:
 class _StatsView(APIView):
     permission_classes = [IsAuthenticated]
 
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        refresh_if_stale()
+
     def envelope(self, filters: selectors.Filters, body: dict) -> Response:
         period = {"from": filters.date_from, "to": filters.date_to}
         return Response({"period": period, "as_of": selectors.as_of(), **body})
@@ -154,7 +159,7 @@ class BreakdownView(_StatsView):
         """Số liệu theo xã, tỉnh cũ, lĩnh vực, cấp hoặc đơn vị xử lý, xếp theo tỷ lệ đúng hạn."""
         by = request.query_params.get("by", "")
         if by not in selectors.BREAKDOWNS:
-            raise _invalid("by", _("Hãy chọn cách chia: commune, area, field, level hoặc unit."))
+            raise _invalid("by", _("Hãy chọn cách chia: commune, department, area, field, level hoặc unit."))
         filters = filters_of(request)
         return self.envelope(filters, {"by": by, "rows": selectors.breakdown(filters, by)})
 

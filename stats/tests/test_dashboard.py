@@ -5,6 +5,7 @@ exports (CSV, XLSX read back with openpyxl, the one-page PDF) and who may open t
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import re
 
@@ -26,6 +27,7 @@ from stats.tests.test_api import DAY1, MARCH, TZ, get, receive, walk
 
 pytestmark = pytest.mark.django_db
 world = dossier_fixtures.world
+private_dir = dossier_fixtures.private_dir
 
 
 @pytest.fixture
@@ -293,3 +295,45 @@ def test_an_administrator_gives_a_leader_a_portfolio_in_the_admin(world, cohort)
     listing = client.get("/admin/stats/portfolio/").content.decode()
     assert field.name in listing
     assert get(world.leader, "summary", **MARCH).json()["totals"]["received"] == 3  # their unit, their field
+
+
+def test_without_beat_a_reader_refreshes_stale_figures(world, cohort, settings):
+    """The embedded default (``make run``: eager Celery, no beat) refreshes on read when the figures are older than
+    the refresh interval; with beat (the default elsewhere) a read never writes."""
+    from stats.models import Refresh
+
+    today = {"period": "today"}
+    receive(world, timezone.now())
+    Refresh.objects.update(as_of=timezone.now() - datetime.timedelta(minutes=5))
+    settings.STATS_REFRESH_ON_READ = False
+    assert get(world.province, "summary", **today).json()["totals"]["received"] == 0
+    settings.STATS_REFRESH_ON_READ = True
+    settings.STATS_REFRESH_SECONDS = 30
+    assert get(world.province, "summary", **today).json()["totals"]["received"] == 1
+    receive(world, timezone.now())  # the mark is now fresh: not refreshed again within the interval
+    assert get(world.province, "summary", **today).json()["totals"]["received"] == 1
+
+
+def test_the_department_league_leaves_the_communes_out(world, cohort):
+    from communes.models import ProcessingUnit
+
+    department = ProcessingUnit.objects.filter(commune__isnull=True).first()
+    rows = get(world.province, "breakdown", by="department", **MARCH).json()["rows"]
+    assert rows == []  # every dossier of the cohort is a commune committee's
+    communes = get(world.province, "breakdown", by="commune", **MARCH).json()["rows"]
+    assert sum(row["received"] for row in communes) == 4
+    assert department is None or department.pk not in {row["key"] for row in communes}
+
+
+def test_the_online_shares_split_full_and_partial(world, cohort, private_dir):
+    from dossiers.tests.factories import file_online
+    from dossiers.tests.states import walk as walk_states
+
+    online = walk_states(world, file_online(world.citizen, world.centre), [Action.RECEIVE])
+    receive(world, timezone.now())
+    stats_refresh()
+    totals = get(world.province, "summary", period="today").json()["totals"]
+    assert totals["received"] == 2 and totals["online"] == 1 and totals["online_share"] == 0.5
+    full = online.procedure_version.online_level == OnlineLevel.FULL
+    assert (totals["full_online_share"], totals["partial_online_share"]) == ((0.5, 0.0) if full else (0.0, 0.5))
+    assert totals["online_full"] == (1 if full else 0)
