@@ -47,7 +47,7 @@ TARGET_RATIO = 20
 def endpoints(period: str) -> list[tuple[str, str, dict]]:
     """(name, path, params) of every dashboard API call for ``period``."""
     calls = [("summary", "summary", {})]
-    calls += [(f"breakdown by {by}", "breakdown", {"by": by}) for by in ("commune", "area", "field", "level", "unit")]
+    calls += [(f"breakdown by {by}", "breakdown", {"by": by}) for by in ("commune", "department", "area", "field", "level", "unit")]
     calls += [("weekly", "weekly", {}), ("decision 766 panel", "decision-766", {})]
     calls += [(f"766 ranking by {by}", "decision-766/ranking", {"by": by}) for by in ("commune", "department")]
     return [
@@ -90,7 +90,7 @@ def raw_figures(name: str, user, period: str):
         grouped = rows.values("field_id")
     elif "area" in name:
         grouped = rows.values("reception_centre__former_province")
-    else:  # by commune, by unit, the rankings: per processing unit
+    else:  # by commune, department or unit, the rankings: per processing unit
         grouped = rows.values("processing_unit_id")
     return list(grouped.annotate(**measure_expressions()).order_by())
 
