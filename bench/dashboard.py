@@ -34,8 +34,8 @@ import time
 import urllib.parse
 from pathlib import Path
 
-from desk import bench_env, p95, say  # bench/desk.py (the script's own folder is on sys.path)
-from serving import ensure_database, manage
+from desk import p95, prepare, say  # bench/desk.py (the script's own folder is on sys.path)
+from serving import manage
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/portal_bench_desk"
@@ -47,7 +47,8 @@ TARGET_RATIO = 20
 def endpoints(period: str) -> list[tuple[str, str, dict]]:
     """(name, path, params) of every dashboard API call for ``period``."""
     calls = [("summary", "summary", {})]
-    calls += [(f"breakdown by {by}", "breakdown", {"by": by}) for by in ("commune", "department", "area", "field", "level", "unit")]
+    breakdowns = ("commune", "department", "area", "field", "level", "unit")
+    calls += [(f"breakdown by {by}", "breakdown", {"by": by}) for by in breakdowns]
     calls += [("weekly", "weekly", {}), ("decision 766 panel", "decision-766", {})]
     calls += [(f"766 ranking by {by}", "decision-766/ranking", {"by": by}) for by in ("commune", "department")]
     return [
@@ -117,26 +118,8 @@ def main() -> None:
     parser.add_argument("--recreate", action="store_true", help="drop the benchmark database first")
     parser.add_argument("--timeout", type=float, default=45, help="give up after so many minutes (default 45)")
     args = parser.parse_args()
-    if not urllib.parse.urlsplit(args.database_url).scheme.startswith("postgres"):
-        sys.exit("the benchmark runs against PostgreSQL: set BENCH_DATABASE_URL=postgres://…")
-
-    def give_up(*_):
-        raise SystemExit(f"gave up after {args.timeout:.0f} minutes (--timeout)")
-
-    signal.signal(signal.SIGALRM, give_up)
-    signal.alarm(int(args.timeout * 60))
-    env = bench_env(args.database_url, args.redis_url)
     started = time.monotonic()
-    if not args.skip_setup:
-        ensure_database(args.database_url, recreate=args.recreate)
-        manage(env, "migrate", "--no-input", "-v", "0")
-        manage(env, "load_communes")
-        manage(env, "load_catalogue", "--no-progress")
-        manage(env, "seed_demo")
-        say(f"loading {args.dossiers:,} dossiers in bulk")
-        manage(env, "seed_demo", "--dossiers", str(args.dossiers))
-    else:
-        manage(env, "migrate", "--no-input", "-v", "0")
+    env = prepare(args)
     if not args.skip_setup or args.rebuild:
         say("rebuilding the aggregates from scratch (manage.py stats_rebuild)")
         manage(env, "stats_rebuild")

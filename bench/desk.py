@@ -87,16 +87,9 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
-    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
-    parser.add_argument("--dossiers", type=int, default=2_000_000, help="bulk dossiers to load (default 2,000,000)")
-    parser.add_argument("--requests", type=int, default=40, help="timed requests per page (default 40)")
-    parser.add_argument("--skip-setup", action="store_true", help="the database is prepared (migrate only)")
-    parser.add_argument("--recreate", action="store_true", help="drop the benchmark database first")
-    parser.add_argument("--timeout", type=float, default=30, help="give up after so many minutes (default 30)")
-    args = parser.parse_args()
+def prepare(args) -> dict[str, str]:
+    """Bound the run in time (``--timeout``) and prepare the database of ``args`` (``--skip-setup``: migrate only):
+    the catalogue, the demo accounts and ``--dossiers`` bulk dossiers. Returns the environment of the run."""
     if not urllib.parse.urlsplit(args.database_url).scheme.startswith("postgres"):
         sys.exit("the benchmark runs against PostgreSQL: set BENCH_DATABASE_URL=postgres://…")
 
@@ -106,7 +99,6 @@ def main() -> None:
     signal.signal(signal.SIGALRM, give_up)
     signal.alarm(int(args.timeout * 60))
     env = bench_env(args.database_url, args.redis_url)
-    started = time.monotonic()
     if not args.skip_setup:
         ensure_database(args.database_url, recreate=args.recreate)
         manage(env, "migrate", "--no-input", "-v", "0")
@@ -117,6 +109,21 @@ def main() -> None:
         manage(env, "seed_demo", "--dossiers", str(args.dossiers))
     else:
         manage(env, "migrate", "--no-input", "-v", "0")
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE_URL))
+    parser.add_argument("--redis-url", default=os.environ.get("BENCH_REDIS_URL", DEFAULT_REDIS_URL))
+    parser.add_argument("--dossiers", type=int, default=2_000_000, help="bulk dossiers to load (default 2,000,000)")
+    parser.add_argument("--requests", type=int, default=40, help="timed requests per page (default 40)")
+    parser.add_argument("--skip-setup", action="store_true", help="the database is prepared (migrate only)")
+    parser.add_argument("--recreate", action="store_true", help="drop the benchmark database first")
+    parser.add_argument("--timeout", type=float, default=30, help="give up after so many minutes (default 30)")
+    args = parser.parse_args()
+    started = time.monotonic()
+    env = prepare(args)
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
