@@ -74,12 +74,11 @@ def raw_figures(name: str, user, period: str):
     from django.db.models.functions import TruncDate
 
     from dossiers.models import Dossier
-    from dossiers.selectors.cohort import Cohort
     from stats.api.views import filters_from
     from stats.services import measure_expressions
 
     filters = filters_from({"period": period}, user)
-    cohort = Cohort(filters.date_from, filters.date_to, filters.units, filters.fields, filters.level, filters.area)
+    cohort = filters.cohort()
     rows = cohort.of(Dossier.objects.all(), "received")
     if name == "summary" or name == "decision 766 panel":
         return rows.aggregate(**measure_expressions())

@@ -224,10 +224,10 @@ def dossier_lookup(*, code: str, id_number: str | None = None, phone: str | None
     _check(code, id_number, phone)
 
     # One indexed query whatever the answer: the code (or, before reception, the provisional reference of an
-    # online filing); both columns are unique.
+    # online filing; or, for a transitional dossier, the code on the old system's receipt); each is indexed.
     dossier = (
         Dossier.objects.select_related("procedure", "procedure_version", "return_centre")
-        .filter(Q(code=code) | Q(reference=code))
+        .filter(Q(code=code) | Q(reference=code) | Q(legacy_code=code))
         .order_by()
         .first()
     )

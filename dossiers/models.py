@@ -189,6 +189,7 @@ class Dossier(TimeStampedModel):
             ),
             # the province dashboard's refresh reads the dossiers changed since its last run (stats.services)
             models.Index(fields=["updated_at"], name="dossier_updated_idx"),
+            models.Index(fields=["legacy_code"], name="dossier_legacy_code_idx", condition=~models.Q(legacy_code="")),
         ]
         constraints = [
             models.CheckConstraint(
@@ -198,7 +199,7 @@ class Dossier(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
-        return self.code or self.reference
+        return self.code or self.legacy_code or self.reference
 
     def save(self, *args, **kwargs):
         update_fields = kwargs.get("update_fields")

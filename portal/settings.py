@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "dossiers",
     "notifications",
     "stats",
+    "legacy",
 ]
 
 MIDDLEWARE = [

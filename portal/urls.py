@@ -14,6 +14,7 @@ urlpatterns = [
     path("can-bo/", include("dossiers.desk_urls")),
     path("", include("notifications.urls")),
     path("", include("stats.urls")),
+    path("", include("legacy.urls")),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),

@@ -14,6 +14,7 @@ online). Per commune and per department, the same figures for one unit each, ran
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import reduce
@@ -444,7 +445,7 @@ def panel(filters: selectors.Filters) -> dict:
     fee = reduce(lambda a, b: a | b, (item[0] for item in sets.values()), 0)
     paid = reduce(lambda a, b: a | b, (item[1] for item in sets.values()), 0)
     catalogue = catalogues(filters, _units_of(filters))[None]
-    narrowed = filters.fields is not None or bool(filters.level)
+    narrowed = filters.fields is not None or bool(filters.level)  # the procedure sets cover every dossier
     return panel_of(values, overdue, catalogue, (fee, paid), narrowed)
 
 
@@ -471,14 +472,12 @@ def ranking(filters: selectors.Filters, kind: str) -> list[dict]:
         raise ValueError(kind)
     units = _units_of(filters, kind)
     wanted = {unit.pk for unit in units}
-    scoped = selectors.Filters(
-        filters.date_from, filters.date_to, frozenset(wanted), filters.fields, filters.level, filters.area
-    )
+    scoped = dataclasses.replace(filters, units=frozenset(wanted))
     per_unit = selectors.counts(scoped, "unit")
     overdue = selectors.overdue_now(scoped, "unit")
     sets = procedure_sets(scoped)
     catalogue = catalogues(scoped, units)
-    narrowed = filters.fields is not None or bool(filters.level)
+    narrowed = filters.fields is not None or bool(filters.level)  # the procedure sets cover every dossier
     rows = []
     for unit in units:
         values = per_unit.get(unit.pk)

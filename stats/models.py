@@ -51,6 +51,8 @@ MEASURES = [
     "online_full",
     "digitised_result",
     "handled_well",
+    # dossiers brought in from the old systems (issue 14)
+    "transitional",
 ]
 
 
@@ -80,6 +82,8 @@ class Measures(MeasureColumns):
 class Counts(Measures):
     processing_unit = models.ForeignKey("communes.ProcessingUnit", on_delete=models.CASCADE, related_name="+")
     field = models.ForeignKey("procedures.ProcedureField", on_delete=models.CASCADE, related_name="+")
+    #: the dossiers of the row came from an old system (issue 14): the dashboard can show them apart or leave them out
+    is_transitional = models.BooleanField(default=False)
 
     class Meta:
         abstract = True
@@ -93,7 +97,9 @@ class DailyCounts(Counts):
     class Meta:
         verbose_name = _("số liệu theo ngày")
         constraints = [
-            models.UniqueConstraint(fields=["day", "processing_unit", "field", "level", "area"], name="stats_daily_key")
+            models.UniqueConstraint(
+                fields=["day", "processing_unit", "field", "level", "area", "is_transitional"], name="stats_daily_key"
+            )
         ]
 
     def __str__(self) -> str:
@@ -109,7 +115,8 @@ class MonthlyCounts(Counts):
         verbose_name = _("số liệu theo tháng")
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "processing_unit", "field", "level", "area"], name="stats_monthly_key"
+                fields=["month", "processing_unit", "field", "level", "area", "is_transitional"],
+                name="stats_monthly_key",
             )
         ]
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from communes.models import ProcessingUnit
 from dossiers.models import Dossier
+from dossiers.selectors.cohort import Cohort
 from dossiers.workflow import CLOCK_RUNNING_STATES
 from procedures.models import ProcedureField
 from stats.models import (
@@ -51,11 +52,15 @@ class Filters:
     fields: frozenset[int] | None = None
     level: str = ""
     area: str = ""
+    transitional: str = ""  # "only" | "exclude" | "" (both)
+
+    def cohort(self) -> Cohort:
+        return Cohort(self.date_from, self.date_to, self.units, self.fields, self.level, self.area, self.transitional)
 
     @property
     def province_wide(self) -> bool:
-        """No unit and no field chosen: the day totals (by level and area) answer."""
-        return self.units is None and self.fields is None
+        """No unit, no field and no transitional choice: the day totals (by level and area) answer."""
+        return self.units is None and self.fields is None and not self.transitional
 
     def q(self) -> Q:
         condition = Q()
@@ -67,6 +72,8 @@ class Filters:
             condition &= Q(level=self.level)
         if self.area:
             condition &= Q(area=self.area)
+        if self.transitional:
+            condition &= Q(is_transitional=self.transitional == "only")
         return condition
 
 
@@ -98,7 +105,7 @@ def sources(filters: Filters, by: str | None = None) -> tuple[type, type | None]
     """The daily and monthly tables that answer ``filters`` and ``by`` with the fewest rows: the per-unit sums when
     only units matter, the per-field sums when only fields do, the province's day totals (by level and area) when
     neither does, else the detailed rows."""
-    plain = not filters.level and not filters.area
+    plain = not filters.level and not filters.area and not filters.transitional
     if filters.province_wide and by in (None, "level", "area"):
         return DayTotals, None  # a few rows a day: no monthly table needed
     if plain and filters.fields is None and by in (None, "unit", "commune", "department"):
@@ -166,17 +173,7 @@ def overdue_now(filters: Filters, by: str | None = None) -> dict:
     queryset = Dossier.objects.annotate(effective_due=Coalesce("extended_due_at", "due_at")).filter(
         state__in=_RUNNING, effective_due__lt=timezone.now(), received_at__gte=start, received_at__lt=end
     )
-    if filters.units is not None:
-        queryset = queryset.filter(processing_unit_id__in=filters.units)
-    if filters.fields is not None:
-        queryset = queryset.filter(field_id__in=filters.fields)
-    if filters.level:
-        queryset = queryset.filter(level=filters.level)
-    if filters.area:
-        queryset = queryset.filter(
-            Q(processing_unit__commune__former_province=filters.area)
-            | Q(processing_unit__commune__isnull=True, reception_centre__former_province=filters.area)
-        )
+    queryset = queryset.filter(filters.cohort().keys())  # the dossiers' side of the same filters
     if by is None:
         return {None: queryset.count()}
     if by == "area":

@@ -23,7 +23,7 @@ from itertools import islice
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
@@ -49,7 +49,7 @@ logger = logging.getLogger(__name__)
 
 DAY_SECONDS = 8 * 3600  # a working day of the histogram (DOMAIN.md §4: 8 working hours)
 BATCH = 5000
-KEY = ("processing_unit_id", "field_id", "level", "area")
+KEY = ("processing_unit_id", "field_id", "level", "area", "is_transitional")
 
 
 def _area() -> Coalesce:
@@ -95,7 +95,11 @@ def measure_expressions() -> dict:
 def _grouped(dossiers):
     return (
         dossiers.filter(IN_COHORT)
-        .annotate(day=TruncDate(COHORT_MOMENT), area=_area())
+        .annotate(
+            day=TruncDate(COHORT_MOMENT),
+            area=_area(),
+            is_transitional=ExpressionWrapper(~Q(legacy_code=""), output_field=BooleanField()),
+        )
         .values("day", *KEY)
         .annotate(**measure_expressions())
         .order_by()

@@ -21,7 +21,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from communes.models import ProcessingUnit
-from dossiers.selectors.cohort import MEASURE_LABELS
+from dossiers.selectors.cohort import MEASURE_LABELS, TRANSITIONAL
 from dossiers.selectors.queues import ALL
 from portal.common.errors import Forbidden, InvalidInput
 from procedures.models import Level, ProcedureField
@@ -129,7 +129,8 @@ def dashboard(request):
             "fields": list(field_choices.values_list("slug", "name")),
             "levels": Level.choices,
             "areas": Area.choices,
-            "chosen": {name: request.GET.get(name, "") for name in ("unit", "field", "level", "area")},
+            "chosen": {name: request.GET.get(name, "") for name in ("unit", "field", "level", "area", "transitional")},
+            "transitional_choices": list(TRANSITIONAL.items()),
             "whole_province": units is None,
             "portfolio": portfolio,
             "breakdowns": list(exports.BREAKDOWN_LABELS.items()),

@@ -70,6 +70,8 @@ def _conditions() -> dict[str, Q]:
         "not_satisfied": Q(rating=Rating.NOT_SATISFIED),
         # Decision 766, 5.4 (as far as our records go): finished, neither late nor rated "not satisfied"
         "handled_well": Q(state__in=_FINISHED) & ~late & ~Q(rating=Rating.NOT_SATISFIED),
+        # brought in from an old system (issue 14)
+        "transitional": ~Q(legacy_code=""),
     }
 
 
@@ -105,6 +107,7 @@ class Cohort:
     fields: frozenset[int] | None = None
     level: str = ""
     area: str = ""
+    transitional: str = ""  # "only" | "exclude" | "" (both)
 
     def bounds(self) -> tuple[datetime, datetime]:
         tz = timezone.get_current_timezone()
@@ -124,6 +127,10 @@ class Cohort:
             condition &= Q(processing_unit__commune__former_province=self.area) | Q(
                 processing_unit__commune__isnull=True, reception_centre__former_province=self.area
             )
+        if self.transitional == "only":
+            condition &= ~Q(legacy_code="")
+        elif self.transitional == "exclude":
+            condition &= Q(legacy_code="")
         return condition
 
     def of(self, queryset: QuerySet[Dossier], measure: str = "received") -> QuerySet[Dossier]:
@@ -167,9 +174,17 @@ MEASURE_LABELS = {
     "satisfied": _("Hài lòng"),
     "not_satisfied": _("Không hài lòng"),
     "handled_well": _("Đã giải quyết, không trễ, không bị chê"),
+    "transitional": _("Hồ sơ chuyển tiếp từ hệ thống cũ"),
     "overdue_now": _("Đang quá hạn"),
 }
 assert set(MEASURE_LABELS) == {*COUNTED, "overdue_now"}
+
+
+#: Transitional dossiers (from the old systems): only them, or all but them.
+TRANSITIONAL = {
+    "only": _("Chỉ hồ sơ chuyển tiếp"),
+    "exclude": _("Không gồm hồ sơ chuyển tiếp"),
+}
 
 
 @dataclass(frozen=True)
@@ -210,6 +225,11 @@ def cohort_query(params) -> CohortQuery | None:
         fields = frozenset({found[0]})
         chips.append(found[1])
     level, area = params.get("level", ""), params.get("area", "")
+    transitional = params.get("transitional", "")
+    if transitional:
+        if transitional not in TRANSITIONAL:
+            raise ValueError("transitional")
+        chips.append(str(TRANSITIONAL[transitional]))
     if level:
         if level not in Level.values:
             raise ValueError("level")
@@ -218,4 +238,4 @@ def cohort_query(params) -> CohortQuery | None:
         if area not in FormerProvince.values:
             raise ValueError("area")
         chips.append(str(FormerProvince(area).label))
-    return CohortQuery(Cohort(date_from, date_to, units, fields, level, area), measure, tuple(chips))
+    return CohortQuery(Cohort(date_from, date_to, units, fields, level, area, transitional), measure, tuple(chips))

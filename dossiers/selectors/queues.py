@@ -297,7 +297,8 @@ def search_condition(text: str) -> Q | None:
             condition |= Q(code__contains=re.sub(r"\s+", "", text))
         return condition
     code = re.sub(r"\s+", "", text).upper()
-    condition = Q(code__icontains=code) | Q(reference=code)  # references are upper case ("TN-…")
+    # references and the old systems' codes (transitional dossiers) are stored upper case
+    condition = Q(code__icontains=code) | Q(reference=code) | Q(legacy_code=code)
     folded = fold(text)
     if folded:
         condition |= Q(applicant_name_folded__contains=folded)

@@ -91,6 +91,7 @@ EVENT_WORDS: dict[str, str] = {
     Action.RETURN: gettext_lazy("Đã trả kết quả"),
     Action.EXTEND: gettext_lazy("Cơ quan giải quyết xin lỗi và hẹn lại ngày trả kết quả"),
     Action.RATE: gettext_lazy("Bạn đã đánh giá mức độ hài lòng"),
+    "import": gettext_lazy("Hồ sơ được chuyển sang hệ thống mới từ hệ thống một cửa cũ"),
 }
 #: The usual steps still ahead, after the current state.
 _AHEAD: dict[State, list[str]] = {

@@ -13,7 +13,7 @@
   var number = new Intl.NumberFormat(locale);
   var percent = new Intl.NumberFormat(locale, { style: "percent", maximumFractionDigits: 1 });
   var decimal = new Intl.NumberFormat(locale, { maximumFractionDigits: 2 });
-  var FILTERS = ["period", "from", "to", "unit", "field", "level", "area"];
+  var FILTERS = ["period", "from", "to", "unit", "field", "level", "area", "transitional"];
   var SHARES = {
     on_time_share: ["early", "on_time"], late_share: ["late"], online_share: ["online"],
     full_online_share: ["online_full"], partial_online_share: ["online", "online_full"], digitised_share: ["digitised"], paid_online_share: ["online_paid"],
@@ -21,7 +21,7 @@
   };
   var CARDS = ["received", "in_progress", "finished", "returned", "refused", "withdrawn", "early", "on_time", "late",
     "overdue_now", "on_time_share", "average_days", "p90_days", "online_share", "full_online_share", "partial_online_share",
-    "digitised_share", "paid_online_share", "satisfaction"];
+    "digitised_share", "paid_online_share", "satisfaction", "transitional"];
   var COLUMNS = ["received", "in_progress", "finished", "early", "on_time", "late", "overdue_now", "on_time_share",
     "average_days", "online_share", "digitised_share", "satisfaction"];
   var charts = {};
@@ -66,7 +66,7 @@
   /* The desk's list of the dossiers a number counts. */
   function dossiersLink(measure, rowParams) {
     var params = new URLSearchParams({ measure: measure, from: period.from, to: period.to });
-    ["unit", "field", "level", "area"].forEach(function (name) {
+    ["unit", "field", "level", "area", "transitional"].forEach(function (name) {
       var value = form.elements[name].value;
       if (value) params.set(name, value);
     });
@@ -290,7 +290,7 @@
   /* On a phone the filters fold away under a one-line summary of them (open them to change). */
   function summarise() {
     var parts = [];
-    ["period", "unit", "field", "level", "area"].forEach(function (name) {
+    ["period", "unit", "field", "level", "area", "transitional"].forEach(function (name) {
       var field = form.elements[name];
       if (field.value || name === "period") parts.push(field.options[field.selectedIndex].text);
     });

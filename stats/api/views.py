@@ -21,6 +21,7 @@ from rest_framework.views import APIView
 
 from communes.models import ProcessingUnit
 from dossiers.selectors import access_for
+from dossiers.selectors.cohort import TRANSITIONAL
 from portal.common.errors import Forbidden, InvalidInput
 from portal.common.openapi import ERROR_REF
 from procedures.models import Level, ProcedureField
@@ -45,6 +46,9 @@ PARAMETERS = [
     OpenApiParameter("field", str, description="Lĩnh vực (mã)"),
     OpenApiParameter("level", str, enum=[value for value, _label in Level.choices]),
     OpenApiParameter("area", str, enum=[value for value, _label in Area.choices], description="Tỉnh cũ"),
+    OpenApiParameter(
+        "transitional", str, enum=list(TRANSITIONAL), description="Hồ sơ chuyển tiếp từ hệ thống cũ: chỉ / trừ"
+    ),
 ]
 
 
@@ -126,7 +130,12 @@ def filters_from(params, user) -> selectors.Filters:
     area = params.get("area", "")
     if area and area not in Area.values:
         raise _invalid("area", _("Tỉnh cũ không hợp lệ."))
-    return selectors.Filters(date_from, date_to, units=units, fields=fields, level=level, area=area)
+    transitional = params.get("transitional", "")
+    if transitional and transitional not in TRANSITIONAL:
+        raise _invalid("transitional", _("Giá trị không hợp lệ (only hoặc exclude)."))
+    return selectors.Filters(
+        date_from, date_to, units=units, fields=fields, level=level, area=area, transitional=transitional
+    )
 
 
 class _StatsView(APIView):

@@ -337,3 +337,23 @@ def test_the_online_shares_split_full_and_partial(world, cohort, private_dir):
     full = online.procedure_version.online_level == OnlineLevel.FULL
     assert (totals["full_online_share"], totals["partial_online_share"]) == ((0.5, 0.0) if full else (0.0, 0.5))
     assert totals["online_full"] == (1 if full else 0)
+
+
+def test_transitional_dossiers_are_shown_apart_or_left_out(world, cohort, tmp_path):
+    from legacy.services import legacy_import
+    from legacy.tests.test_import import opencps, unit, write_json
+
+    received = DAY1.astimezone(TZ).strftime("%d/%m/%Y %H:%M:%S")  # in March, with the cohort
+    legacy_import("phu-tho", [write_json(tmp_path, [opencps("PT-MARCH", unit("phu_tho"), receiveDate=received)])])
+    stats_refresh()
+    every = get(world.province, "summary", **MARCH).json()["totals"]
+    only = get(world.province, "summary", transitional="only", **MARCH).json()["totals"]
+    without = get(world.province, "summary", transitional="exclude", **MARCH).json()["totals"]
+    assert (every["received"], only["received"], without["received"]) == (5, 1, 4)
+    assert every["transitional"] == only["transitional"] == 1 and without["transitional"] == 0
+    by_commune = get(world.province, "breakdown", by="commune", transitional="exclude", **MARCH).json()["rows"]
+    assert sum(row["received"] for row in by_commune) == 4
+    period = {"from": MARCH["from"], "to": MARCH["to"]}
+    assert listed(world.province, {"measure": "received", "transitional": "only", **period}) == 1
+    assert listed(world.province, {"measure": "transitional", **period}) == 1
+    assert get(world.province, "summary", transitional="maybe", **MARCH).status_code == 400

@@ -80,6 +80,7 @@ EVENT_WORDS: dict[str, str] = {
     Action.RETURN: gettext_lazy("trả kết quả"),
     Action.EXTEND: gettext_lazy("xin lỗi và hẹn lại ngày trả kết quả (mẫu 04)"),
     Action.RATE: gettext_lazy("đánh giá mức độ hài lòng"),
+    "import": gettext_lazy("nhập từ hệ thống một cửa cũ (hồ sơ chuyển tiếp)"),
 }
 ROLE_WORDS: dict[str, str] = {
     Role.APPLICANT: gettext_lazy("người nộp"),
@@ -198,7 +199,11 @@ def _timeline(dossier) -> list[dict]:
         items.append(
             {
                 "at": event.at,
-                "who": (actor.full_name or actor.username) if actor else _("Hệ thống"),
+                "who": (actor.full_name or actor.username)
+                if actor
+                else _("Hệ thống")
+                if event.action != "import"
+                else _("Hệ thống cũ %(system)s") % {"system": payload.get("system", "")},
                 "role": ROLE_WORDS.get(event.actor_role, ""),
                 "what": EVENT_WORDS.get(event.action, event.action),
                 "details": details,

@@ -121,6 +121,8 @@ def queue_page(request, queue: str):
             messages.error(request, _("Bộ lọc số liệu không hợp lệ: đang hiện mọi hồ sơ."))
         if behind is not None:
             dossiers = behind.cohort.of(dossiers, behind.measure)
+        if request.GET.get("chuyen_tiep") == "1":  # transitional dossiers only (brought from the old systems)
+            dossiers = dossiers.exclude(legacy_code="")
     page = Paginator(dossiers, PER_PAGE).get_page(request.GET.get("trang"))
     kept = request.GET.copy()
     kept.pop("trang", None)
@@ -135,7 +137,8 @@ def queue_page(request, queue: str):
             "slug": queue,
             "title": current.label if current else _("Hồ sơ theo số liệu") if behind else _("Tìm hồ sơ"),
             "behind": behind,
-            "behind_params": [(k, v) for k, v in kept.items() if k != "q"] if behind else [],
+            "behind_params": [(k, v) for k, v in kept.items() if k != "q"] if behind or "chuyen_tiep" in kept else [],
+            "transitional": queue == ALL and request.GET.get("chuyen_tiep") == "1",
             "kept": kept.urlencode(),
             "search": search,
             "listing": True,
