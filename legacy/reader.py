@@ -13,7 +13,7 @@ import datetime
 import hashlib
 import json
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -73,14 +73,16 @@ class Row:
     state: str  # this system's state it maps to
 
     def as_json(self) -> dict:
-        data = asdict(self)
-        data.pop("line")
+        data = {name: getattr(self, name) for name in _FIELDS}
         for name in MOMENTS:
             data[name] = data[name].isoformat() if data[name] else None
         return data
 
     def fingerprint(self) -> str:
         return hashlib.sha256(json.dumps(self.as_json(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+_FIELDS = [name for name in Row.__dataclass_fields__ if name != "line"]
 
 
 @dataclass(frozen=True)

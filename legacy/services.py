@@ -26,6 +26,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from itertools import islice
 from pathlib import Path
 
@@ -66,6 +67,7 @@ RANK = {
 _PREFIXES = ("thi tran ", "phuong ", "xa ", "thi xa ", "thanh pho ", "huyen ", "quan ", "tp. ", "tp ")
 
 
+@lru_cache(maxsize=4096)
 def _bare(name: str) -> str:
     """A unit's name without diacritics, case and its kind (xã, phường, huyện…)."""
     text = fold(name).strip()
@@ -180,12 +182,11 @@ def _reference(system: str, code: str) -> str:
     return "CT" + hashlib.sha256(f"{system}:{code}".encode()).hexdigest()[:14].upper()
 
 
-def _due(row: Row, version: ProcedureVersion) -> tuple[datetime | None, bool]:
+def _due(row: Row, version: ProcedureVersion, calendar) -> tuple[datetime | None, bool]:
     if row.due_at is not None:
         return row.due_at, False
     if version.time_value is None or not version.time_unit:
         return None, False
-    calendar = working_calendar()
     return deadlines.appointment(
         calendar, row.received_at, time_value=version.time_value, time_unit=version.time_unit
     ), True
@@ -197,7 +198,7 @@ def _closing(state: State, row: Row) -> datetime | None:
     return row.finished_at or row.returned_at or row.received_at
 
 
-def _apply(dossier: Dossier, row: Row, state: State, now: datetime) -> dict:
+def _apply(dossier: Dossier, row: Row, state: State, now: datetime, calendar) -> dict:
     """Set what the row says on the dossier; return what changed (field → [old, new])."""
     changes: dict = {}
 
@@ -222,10 +223,10 @@ def _apply(dossier: Dossier, row: Row, state: State, now: datetime) -> dict:
     put("finished_at", finished)
     put("returned_at", row.returned_at if state == State.RETURNED else None)
     if finished is not None and dossier.due_at is not None:
-        put("timeliness", deadlines.classify(working_calendar(), finished, dossier.due_at, dossier.supplement_count))
+        put("timeliness", deadlines.classify(calendar, finished, dossier.due_at, dossier.supplement_count))
     if state == State.SUPPLEMENT_REQUESTED and dossier.paused_at is None:
         put("paused_at", now)
-        remaining = deadlines.remaining_at_pause(working_calendar(), now, dossier.due_at) if dossier.due_at else None
+        remaining = deadlines.remaining_at_pause(calendar, now, dossier.due_at) if dossier.due_at else None
         put("remaining_seconds", int(remaining.total_seconds()) if remaining is not None else None)
     if state != State.SUPPLEMENT_REQUESTED and dossier.paused_at is not None:
         put("paused_at", None)
@@ -239,6 +240,7 @@ class Importer:
         self.now = now or timezone.now()
         self.places = Places()
         self.catalogue = Catalogue()
+        self.calendar = working_calendar()
         self.summary = Summary()
 
     # the event every change leaves
@@ -279,7 +281,7 @@ class Importer:
 
     def _new_dossier(self, row: Row, version, unit: int, centre: int) -> tuple[Dossier, bool]:
         state = State(row.state)
-        due, recomputed = _due(row, version)
+        due, recomputed = _due(row, version, self.calendar)
         dossier = Dossier(
             reference=_reference(self.system, row.code),
             code=None,
@@ -305,14 +307,22 @@ class Importer:
             legacy_unit=", ".join(part for part in (row.ward, row.district) if part)[:200],
         )
         dossier.applicant_name_folded = fold(row.applicant_name)[:200]
-        _apply(dossier, row, state, self.now)
+        _apply(dossier, row, state, self.now, self.calendar)
         return dossier, recomputed
 
     def batch(self, rows: list[Row]) -> None:
+        # first the fingerprints only (an unchanged export reads nothing more), then the records that changed
+        known = dict(
+            LegacyRecord.objects.filter(system=self.system, legacy_code__in=[row.code for row in rows]).values_list(
+                "legacy_code", "fingerprint"
+            )
+        )
+        prints = {row.code: row.fingerprint() for row in rows}
+        changed = [code for code, fingerprint in known.items() if fingerprint != prints[code]]
         existing = {
             record.legacy_code: record
             for record in LegacyRecord.objects.select_related("dossier").filter(
-                system=self.system, legacy_code__in=[row.code for row in rows]
+                system=self.system, legacy_code__in=changed
             )
         }
         acted = self._taken_over([record for record in existing.values() if record.dossier_id])
@@ -323,11 +333,11 @@ class Importer:
                 self.summary.rejected.append(Rejected(row.line, row.code, _("Mã hồ sơ lặp lại trong cùng tệp.")))
                 continue
             seen.add(row.code)
-            record = existing.get(row.code)
-            fingerprint = row.fingerprint()
-            if record is not None and record.fingerprint == fingerprint:
+            fingerprint = prints[row.code]
+            if known.get(row.code) == fingerprint:
                 self.summary.unchanged += 1
                 continue
+            record = existing.get(row.code)
             if record is None:
                 self._create(row, fingerprint, new_dossiers, new_records)
                 continue
@@ -352,7 +362,7 @@ class Importer:
                     % {"code": row.code, "line": row.line, "old": old_state.value, "new": new_state.value}
                 )
                 continue
-            changes = _apply(dossier, row, new_state, self.now)
+            changes = _apply(dossier, row, new_state, self.now, self.calendar)
             record.row, record.fingerprint, record.old_status = row.as_json(), fingerprint, row.status
             record.imported_at = self.now
             updated_records.append(record)
