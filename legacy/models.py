@@ -34,7 +34,7 @@ class LegacyRecord(TimeStampedModel):
     dossier = models.OneToOneField(
         "dossiers.Dossier", on_delete=models.PROTECT, null=True, blank=True, related_name="legacy_record"
     )
-    #: the normalised row of the last export applied (or waiting for review)
+    #: the normalised row of an export waiting for review (empty once the dossier exists: the dossier holds it)
     row = models.JSONField(default=dict)
     fingerprint = models.CharField(max_length=64)
     old_status = models.CharField(_("trạng thái ở hệ thống cũ"), max_length=120, blank=True)

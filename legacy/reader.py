@@ -94,6 +94,18 @@ class Rejected:
 
 def parse_moment(value, formats: list[str]) -> datetime.datetime | None:
     """A moment as the old systems write it; ``None`` when empty; ``ValueError`` when unreadable."""
+    if isinstance(value, str):
+        return _parse_text(value, tuple(formats))
+    return _parse(value, formats)
+
+
+@lru_cache(maxsize=65536)
+def _parse_text(value: str, formats: tuple[str, ...]) -> datetime.datetime | None:
+    """Exports repeat the same moments (a day's receptions, the same appointment): each text is parsed once."""
+    return _parse(value, formats)
+
+
+def _parse(value, formats) -> datetime.datetime | None:
     if value is None:
         return None
     if isinstance(value, (int, float)) or (isinstance(value, str) and value.strip().isdigit()):
@@ -120,7 +132,10 @@ def parse_moment(value, formats: list[str]) -> datetime.datetime | None:
 
 
 def _text(value) -> str:
-    return nfc(str(value)).strip() if value is not None else ""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else str(value)
+    return " ".join(text.split()) if text.isascii() else nfc(text)  # as nfc() does, faster for plain ASCII
 
 
 def _records(path: Path, declared: dict) -> Iterator[tuple[int, dict]]:

@@ -67,6 +67,11 @@ RANK = {
 _PREFIXES = ("thi tran ", "phuong ", "xa ", "thi xa ", "thanh pho ", "huyen ", "quan ", "tp. ", "tp ")
 
 
+@lru_cache(maxsize=65536)
+def _folded(name: str) -> str:
+    return fold(name)[:200]
+
+
 @lru_cache(maxsize=4096)
 def _bare(name: str) -> str:
     """A unit's name without diacritics, case and its kind (xã, phường, huyện…)."""
@@ -156,6 +161,7 @@ class Catalogue:
 
     def __init__(self):
         self._cache: dict[str, list[ProcedureVersion] | None] = {}
+        self._in_force: dict[tuple, tuple[ProcedureVersion | None, str]] = {}
 
     def version(self, code: str, on: datetime) -> tuple[ProcedureVersion | None, str]:
         """The version in force when the old system received the dossier; its flag ("abolished" when the procedure
@@ -165,10 +171,15 @@ class Catalogue:
             self._cache[code] = (
                 list(procedure.versions.select_related("field").order_by("effective_from")) if procedure else None
             )
+        key = (code, timezone.localtime(on).date())
+        if key not in self._in_force:
+            self._in_force[key] = self._pick(code, key[1])
+        return self._in_force[key]
+
+    def _pick(self, code: str, day) -> tuple[ProcedureVersion | None, str]:
         versions = self._cache[code]
         if not versions:
             return None, "unknown"
-        day = timezone.localtime(on).date()
         usable = [v for v in versions if v.change != VersionChange.ABOLISHED]
         in_force = [v for v in usable if v.effective_from <= day] or usable or versions
         flag = "abolished" if versions[-1].change == VersionChange.ABOLISHED else ""
@@ -198,11 +209,15 @@ def _closing(state: State, row: Row) -> datetime | None:
     return row.finished_at or row.returned_at or row.received_at
 
 
-def _apply(dossier: Dossier, row: Row, state: State, now: datetime, calendar) -> dict:
-    """Set what the row says on the dossier; return what changed (field → [old, new])."""
+def _apply(dossier: Dossier, row: Row, state: State, now: datetime, calendar, *, track: bool = True) -> dict:
+    """Set what the row says on the dossier; return what changed (field → [old, new]; nothing with ``track=False``,
+    for a dossier being created)."""
     changes: dict = {}
 
     def put(name, value):
+        if not track:
+            setattr(dossier, name, value)
+            return
         old = getattr(dossier, name)
         if old != value:
             changes[name] = [
@@ -241,10 +256,13 @@ class Importer:
         self.places = Places()
         self.catalogue = Catalogue()
         self.calendar = working_calendar()
+        self._reason: str | None = None
         self.summary = Summary()
 
     # the event every change leaves
     def _event(self, dossier: Dossier, from_state: str, payload: dict) -> AuditEvent:
+        if self._reason is None:
+            self._reason = _("Nhập từ hệ thống %(system)s") % {"system": self.system}
         return AuditEvent(
             dossier=dossier,
             at=self.now,
@@ -253,7 +271,7 @@ class Importer:
             action=IMPORT_ACTION,
             from_state=from_state,
             to_state=dossier.state,
-            reason=_("Nhập từ hệ thống %(system)s") % {"system": self.system},
+            reason=self._reason,
             payload={"system": self.system, **payload},
         )
 
@@ -306,8 +324,8 @@ class Importer:
             legacy_code=row.code,
             legacy_unit=", ".join(part for part in (row.ward, row.district) if part)[:200],
         )
-        dossier.applicant_name_folded = fold(row.applicant_name)[:200]
-        _apply(dossier, row, state, self.now, self.calendar)
+        dossier.applicant_name_folded = _folded(row.applicant_name)
+        _apply(dossier, row, state, self.now, self.calendar, track=False)
         return dossier, recomputed
 
     def batch(self, rows: list[Row]) -> None:
@@ -363,7 +381,7 @@ class Importer:
                 )
                 continue
             changes = _apply(dossier, row, new_state, self.now, self.calendar)
-            record.row, record.fingerprint, record.old_status = row.as_json(), fingerprint, row.status
+            record.fingerprint, record.old_status = fingerprint, row.status
             record.imported_at = self.now
             updated_records.append(record)
             if changes:
@@ -378,7 +396,7 @@ class Importer:
         record = LegacyRecord(
             system=self.system,
             legacy_code=row.code,
-            row=row.as_json(),
+            row=row.as_json() if review else {},  # kept until the review creates the dossier, which then holds it
             fingerprint=fingerprint,
             old_status=row.status,
             review=review,
