@@ -243,7 +243,7 @@ def dossier_lookup(*, code: str, id_number: str | None = None, phone: str | None
     state = State(dossier.state)
     centre = dossier.return_centre
     return LookupResult(
-        code=dossier.code or dossier.reference,
+        code=dossier.public_code,
         procedure=LookupProcedure(code=dossier.procedure.code, name=dossier.procedure_version.name),
         status=LookupStatus(
             state=state.value,

@@ -199,6 +199,12 @@ class Dossier(TimeStampedModel):
         ]
 
     def __str__(self) -> str:
+        return self.public_code
+
+    @property
+    def public_code(self) -> str:
+        """The code people know the dossier by: its code; before reception, its provisional reference; for a
+        transitional dossier, the code on the old system's receipt."""
         return self.code or self.legacy_code or self.reference
 
     def save(self, *args, **kwargs):

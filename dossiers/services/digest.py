@@ -29,7 +29,7 @@ WORST = 10
 def _item(dossier, calendar, now) -> dict:
     lateness = calendar.working_time_between(dossier.eff, now)
     return {
-        "code": dossier.code or dossier.reference,
+        "code": dossier.public_code,
         "procedure": dossier.procedure_version.name,
         "unit": dossier.processing_unit.name,
         "due": dossier.eff.isoformat(),

@@ -48,8 +48,8 @@ def _iso(value) -> str | None:
 def base_context(dossier: Dossier) -> dict:
     centre = dossier.reception_centre
     return {
-        "code": dossier.code or dossier.reference,
-        "reference": dossier.code or dossier.reference,
+        "code": dossier.public_code,
+        "reference": dossier.public_code,
         "procedure": dossier.procedure_version.name,
         "centre": centre.name,
         "centre_phone": centre.phone,

@@ -299,7 +299,7 @@ class Sweep:
     def _write(self, rows: list[NewNotification], kind: str, dossier: Dossier, due) -> None:
         if self.dry_run:
             recipients = len({row.recipient_id or row.address for row in rows})
-            self.report.planned.append(Planned(kind, dossier.code or dossier.reference, due, recipients))
+            self.report.planned.append(Planned(kind, dossier.public_code, due, recipients))
         self.report.reminded[kind] += 1
         self._pending.extend(rows)
 

@@ -128,7 +128,7 @@ def money_text(vnd: int | None) -> str:
 
 def lookup_url(dossier: Dossier) -> str:
     """The public lookup page of the dossier: what its QR code links to."""
-    query = urlencode({"code": dossier.code or dossier.reference})
+    query = urlencode({"code": dossier.public_code})
     return f"{settings.PUBLIC_BASE_URL.rstrip('/')}/tra-cuu/?{query}"
 
 
@@ -210,7 +210,7 @@ def _common(dossier: Dossier, form: SlipForm, at: datetime | None) -> dict:
         "form_number": form.number,
         "title": str(form.title),
         "dossier": dossier,
-        "code": dossier.code or dossier.reference,
+        "code": dossier.public_code,
         # a dossier refused at reception never got a code: its slip carries the provisional reference
         "code_label": _("Mã hồ sơ") if dossier.code else _("Mã tham chiếu"),
         "lookup_url": lookup_url(dossier),

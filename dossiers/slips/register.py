@@ -94,7 +94,7 @@ def register_rows(centre: ServiceCentre, date_from: date, date_to: date) -> list
         rows.append(
             [
                 number,
-                dossier.code or dossier.reference,
+                dossier.public_code,
                 dossier.procedure_version.name,
                 1,
                 applicant,

@@ -32,7 +32,7 @@ def qr_data_uri(text: str) -> str:
 
 
 def slip_filename(dossier: Dossier, form_number: str, extension: str) -> str:
-    code = (dossier.code or dossier.reference).replace("/", "-")
+    code = dossier.public_code.replace("/", "-")
     return f"mau-{form_number}-{FORMS[form_number].slug}-{code}.{extension}"
 
 

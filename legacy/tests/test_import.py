@@ -319,3 +319,9 @@ def test_the_deadline_sweep_treats_them_like_any_open_dossier(world, tmp_path):
     leader = staff(StaffRole.LEADER, unit=staff_leader, username="old-area-leader-2")
     sweep_deadlines()
     assert Notification.objects.filter(dossier=dossier, recipient=leader).exists()
+
+
+def test_the_lookup_answers_with_the_code_the_citizen_knows(world, tmp_path):
+    legacy_import("phu-tho", [write_json(tmp_path, [opencps("000.20.31.H48-250620-0002", unit("phu_tho"))])])
+    found = Client().get("/api/lookup/", {"code": "000.20.31.H48-250620-0002", "phone": "0912345678"})
+    assert found.status_code == 200 and found.json()["code"] == "000.20.31.H48-250620-0002"
