@@ -87,9 +87,8 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[-1] if len(values) >= 20 else max(values)
 
 
-def prepare(args) -> dict[str, str]:
-    """Bound the run in time (``--timeout``) and prepare the database of ``args`` (``--skip-setup``: migrate only):
-    the catalogue, the demo accounts and ``--dossiers`` bulk dossiers. Returns the environment of the run."""
+def bound(args) -> dict[str, str]:
+    """PostgreSQL only; give up after ``--timeout`` minutes. Returns the environment of the run."""
     if not urllib.parse.urlsplit(args.database_url).scheme.startswith("postgres"):
         sys.exit("the benchmark runs against PostgreSQL: set BENCH_DATABASE_URL=postgres://…")
 
@@ -98,7 +97,13 @@ def prepare(args) -> dict[str, str]:
 
     signal.signal(signal.SIGALRM, give_up)
     signal.alarm(int(args.timeout * 60))
-    env = bench_env(args.database_url, args.redis_url)
+    return bench_env(args.database_url, args.redis_url)
+
+
+def prepare(args) -> dict[str, str]:
+    """Bound the run (:func:`bound`) and prepare the database of ``args`` (``--skip-setup``: migrate only): the
+    catalogue, the demo accounts and ``--dossiers`` bulk dossiers. Returns the environment of the run."""
+    env = bound(args)
     if not args.skip_setup:
         ensure_database(args.database_url, recreate=args.recreate)
         manage(env, "migrate", "--no-input", "-v", "0")

@@ -29,10 +29,9 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
 from pathlib import Path
 
-from desk import bench_env, say  # bench/desk.py (the script's own folder is on sys.path)
+from desk import bound, say  # bench/desk.py (the script's own folder is on sys.path)
 from serving import ensure_database, manage
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -125,15 +124,7 @@ def main() -> None:
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--timeout", type=float, default=20, help="give up after so many minutes (default 20)")
     args = parser.parse_args()
-    if not urllib.parse.urlsplit(args.database_url).scheme.startswith("postgres"):
-        sys.exit("the benchmark runs against PostgreSQL: set BENCH_DATABASE_URL=postgres://…")
-
-    def give_up(*_):
-        raise SystemExit(f"gave up after {args.timeout:.0f} minutes (--timeout)")
-
-    signal.signal(signal.SIGALRM, give_up)
-    signal.alarm(int(args.timeout * 60))
-    env = bench_env(args.database_url, args.redis_url)
+    env = bound(args)
     started = time.monotonic()
     ensure_database(args.database_url, recreate=True)
     manage(env, "migrate", "--no-input", "-v", "0")
