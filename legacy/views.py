@@ -6,7 +6,6 @@ chooses. Choosing creates the dossier (``legacy.services.legacy_assign``)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db.models import Q
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -30,15 +29,14 @@ def _communes_of(access) -> set[int] | None:
     )
 
 
-def _records(access):
+def _records(access) -> list[LegacyRecord]:
+    """The records waiting for review that ``access`` may settle, oldest first (at most 500). The queue is short —
+    three old units were split — so a commune's records are picked in Python (JSON containment is not portable)."""
     records = LegacyRecord.objects.filter(dossier__isnull=True).order_by("imported_at", "pk")
     communes = _communes_of(access)
     if communes is None:
-        return records
-    condition = Q(pk__in=[])
-    for commune in communes:
-        condition |= Q(candidates__contains=[commune])
-    return records.filter(condition)
+        return list(records[:500])
+    return [record for record in records.iterator() if communes & set(record.candidates)][:500]
 
 
 @desk_view
@@ -48,7 +46,8 @@ def review_queue(request):
     if not (access.sees_everything or access.leader_units):
         return render(request, "403.html", status=403)
     if request.method == "POST":
-        record = _records(access).filter(pk=request.POST.get("record") or 0).first()
+        wanted = request.POST.get("record", "")
+        record = next((r for r in _records(access) if str(r.pk) == wanted), None)
         if record is None:
             messages.error(request, _("Không tìm thấy hồ sơ cần xem xét này (có thể đã được người khác xử lý)."))
             return redirect("legacy-review")
@@ -68,7 +67,7 @@ def review_queue(request):
         else:
             messages.success(request, _("Đã phân hồ sơ %(code)s.") % {"code": dossier.legacy_code})
         return redirect("legacy-review")
-    records = list(_records(access)[:200])
+    records = _records(access)
     names = dict(Commune.objects.filter(pk__in={c for r in records for c in r.candidates}).values_list("pk", "name"))
     every = (
         list(Commune.objects.order_by("name").values_list("pk", "name"))

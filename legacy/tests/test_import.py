@@ -325,3 +325,19 @@ def test_the_lookup_answers_with_the_code_the_citizen_knows(world, tmp_path):
     legacy_import("phu-tho", [write_json(tmp_path, [opencps("000.20.31.H48-250620-0002", unit("phu_tho"))])])
     found = Client().get("/api/lookup/", {"code": "000.20.31.H48-250620-0002", "phone": "0912345678"})
     assert found.status_code == 200 and found.json()["code"] == "000.20.31.H48-250620-0002"
+
+
+def test_a_commune_leader_settles_the_records_that_may_be_theirs(world, tmp_path):
+    from dossiers.tests.factories import staff
+    from portal.accounts.models import StaffRole
+
+    old = unit("hoa_binh", split=True)
+    legacy_import("hoa-binh", [write_json(tmp_path, [opencps("HB-9", old)])])
+    record = LegacyRecord.objects.get(legacy_code="HB-9")
+    committee = ProcessingUnit.objects.get(commune_id=record.candidates[1])
+    leader = staff(StaffRole.LEADER, unit=committee, username="split-commune-leader")
+    client = Client()
+    client.force_login(leader)
+    assert "<h2>HB-9" in client.get("/can-bo/chuyen-tiep/").content.decode()
+    client.post("/can-bo/chuyen-tiep/", {"record": record.pk, "commune": record.candidates[1]})
+    assert Dossier.objects.get(legacy_code="HB-9").processing_unit == committee
