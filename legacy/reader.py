@@ -78,11 +78,30 @@ class Row:
             data[name] = data[name].isoformat() if data[name] else None
         return data
 
-    def fingerprint(self) -> str:
-        return hashlib.sha256(json.dumps(self.as_json(), sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-
 
 _FIELDS = [name for name in Row.__dataclass_fields__ if name != "line"]
+
+
+@dataclass(frozen=True)
+class Raw:
+    """One record as the export has it: fingerprinted as is (an unchanged record is never parsed again), normalised
+    into a :class:`Row` only when it changed."""
+
+    line: int
+    values: dict
+    statuses: dict
+    formats: list
+
+    @property
+    def code(self) -> str:
+        return "".join(_text(self.values.get("code")).split()).upper()
+
+    def fingerprint(self) -> str:
+        text = json.dumps(self.values, sort_keys=True, ensure_ascii=False, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def normalise(self) -> Row | Rejected:
+        return _row(self.line, self.values, self.statuses, self.formats)
 
 
 @dataclass(frozen=True)
@@ -166,11 +185,13 @@ def _records(path: Path, declared: dict) -> Iterator[tuple[int, dict]]:
             yield reader.line_num, record
 
 
-def read(system: str, path: Path) -> Iterator[Row | Rejected]:
-    """Every record of ``path`` (an export of ``system``), normalised, or rejected with the reason."""
+def read(system: str, path: Path) -> Iterator[Raw | Rejected]:
+    """Every record of ``path`` (an export of ``system``) as it is (:class:`Raw`: normalised on demand), or rejected
+    with the reason (a sheet without the columns the format needs)."""
     _name, declared = format_for(system, path)
     columns = declared["fields"]
     statuses = {fold(key): value for key, value in sources()["statuses"].items()}
+    formats = declared.get("dates", [])
     if declared["kind"] == "table":
         header_needed = {columns["code"], columns["procedure_code"], columns["received_at"], columns["status"]}
     for number, record in _records(path, declared):
@@ -179,7 +200,7 @@ def read(system: str, path: Path) -> Iterator[Row | Rejected]:
             yield Rejected(number, "", _("Thiếu cột: %(columns)s.") % {"columns": missing})
             return
         values = {field: record.get(column) for field, column in columns.items()}
-        yield _row(number, values, statuses, declared.get("dates", []))
+        yield Raw(number, values, statuses, formats)
 
 
 def _row(number: int, values: dict, statuses: dict, formats: list[str]) -> Row | Rejected:

@@ -39,8 +39,9 @@ from dossiers import deadlines
 from dossiers.lookup import normalise_phone
 from dossiers.models import AuditEvent, Dossier
 from dossiers.workflow import FINISHED_STATES, NATIONAL_STATUS, State
+from legacy import copy
 from legacy.models import LegacyRecord, Review
-from legacy.reader import Rejected, Row, read, sources
+from legacy.reader import Raw, Rejected, Row, read, sources
 from portal.common.text import fold
 from procedures.calendar import working_calendar
 from procedures.models import Level, Procedure, ProcedureVersion, VersionChange
@@ -328,15 +329,26 @@ class Importer:
         _apply(dossier, row, state, self.now, self.calendar, track=False)
         return dossier, recomputed
 
-    def batch(self, rows: list[Row]) -> None:
-        # first the fingerprints only (an unchanged export reads nothing more), then the records that changed
+    def batch(self, raws: list[Raw]) -> None:
+        # first the fingerprints of the records as exported: an unchanged one is neither parsed nor read again
+        codes = [raw.code for raw in raws]
         known = dict(
-            LegacyRecord.objects.filter(system=self.system, legacy_code__in=[row.code for row in rows]).values_list(
+            LegacyRecord.objects.filter(system=self.system, legacy_code__in=codes).values_list(
                 "legacy_code", "fingerprint"
             )
         )
-        prints = {row.code: row.fingerprint() for row in rows}
-        changed = [code for code, fingerprint in known.items() if fingerprint != prints[code]]
+        prints = {code: raw.fingerprint() for code, raw in zip(codes, raws, strict=True)}
+        rows = []
+        for code, raw in zip(codes, raws, strict=True):
+            if code and known.get(code) == prints[code]:
+                self.summary.unchanged += 1
+                continue
+            item = raw.normalise()
+            if isinstance(item, Rejected):
+                self.summary.rejected.append(item)
+            else:
+                rows.append(item)
+        changed = [row.code for row in rows if row.code in known]
         existing = {
             record.legacy_code: record
             for record in LegacyRecord.objects.select_related("dossier").filter(
@@ -352,9 +364,6 @@ class Importer:
                 continue
             seen.add(row.code)
             fingerprint = prints[row.code]
-            if known.get(row.code) == fingerprint:
-                self.summary.unchanged += 1
-                continue
             record = existing.get(row.code)
             if record is None:
                 self._create(row, fingerprint, new_dossiers, new_records)
@@ -430,12 +439,12 @@ class Importer:
         )
 
     def _write(self, new_dossiers, new_records, events, updated_records, updated_dossiers) -> None:
-        Dossier.objects.bulk_create(new_dossiers, batch_size=BATCH)
+        copy.insert(Dossier, new_dossiers)
         for record, dossier in new_records:
             if dossier is not None:
                 record.dossier_id = dossier.pk
                 events.append(self._event(dossier, "", {"status": record.old_status, "created": True}))
-        LegacyRecord.objects.bulk_create([record for record, _dossier in new_records], batch_size=BATCH)
+        copy.insert(LegacyRecord, [record for record, _dossier in new_records])
         if updated_dossiers:
             fields = [
                 "state", "status_code", "applicant_name", "applicant_name_folded", "applicant_phone", "applicant_email",
@@ -452,7 +461,7 @@ class Importer:
                 ["row", "fingerprint", "old_status", "imported_at", "taken_over_at", "ignored_exports", "updated_at"],
                 batch_size=BATCH,
             )
-        AuditEvent.objects.bulk_create(events, batch_size=BATCH)
+        copy.insert(AuditEvent, events)
 
 
 def _batches(items: Iterator, size: int) -> Iterator[list]:
@@ -478,11 +487,11 @@ def legacy_import(
             for path in paths:
                 records = read(system, Path(path))
                 for chunk in _batches(records, BATCH):
-                    rows = [item for item in chunk if isinstance(item, Row)]
+                    raws = [item for item in chunk if isinstance(item, Raw)]
                     summary.rejected += [item for item in chunk if isinstance(item, Rejected)]
                     summary.rows += len(chunk)
-                    if rows:
-                        importer.batch(rows)
+                    if raws:
+                        importer.batch(raws)
                     if progress is not None:
                         progress(len(chunk))
             if dry_run or (summary.rejected and not skip_invalid):
