@@ -74,7 +74,7 @@ def raw_figures(name: str, user, period: str):
     from django.db.models.functions import TruncDate
 
     from dossiers.models import Dossier
-    from stats.api.views import filters_from
+    from stats.scope import filters_from
     from stats.services import measure_expressions
 
     filters = filters_from({"period": period}, user)

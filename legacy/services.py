@@ -555,7 +555,3 @@ def _row_of(record: LegacyRecord) -> Row:
     for name in ("received_at", "due_at", "finished_at", "returned_at"):
         data[name] = datetime.fromisoformat(data[name]) if data.get(name) else None
     return Row(line=0, **data)
-
-
-def review_queue() -> list[LegacyRecord]:
-    return list(LegacyRecord.objects.filter(dossier__isnull=True).order_by("imported_at", "pk"))

@@ -10,33 +10,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from communes.models import Commune, ProcessingUnit
 from dossiers.selectors import access_for
 from dossiers.views.desk.common import desk_view
-from legacy.models import LegacyRecord, Review
+from legacy.models import Review
+from legacy.selectors import commune_names, review_records
 from legacy.services import legacy_assign
 from portal.common.errors import DomainError
-
-
-def _communes_of(access) -> set[int] | None:
-    """The communes whose records ``access`` may settle (``None``: all)."""
-    if access.sees_everything:
-        return None
-    return set(
-        ProcessingUnit.objects.filter(pk__in=access.leader_units, commune__isnull=False).values_list(
-            "commune_id", flat=True
-        )
-    )
-
-
-def _records(access) -> list[LegacyRecord]:
-    """The records waiting for review that ``access`` may settle, oldest first (at most 500). The queue is short —
-    three old units were split — so a commune's records are picked in Python (JSON containment is not portable)."""
-    records = LegacyRecord.objects.filter(dossier__isnull=True).order_by("imported_at", "pk")
-    communes = _communes_of(access)
-    if communes is None:
-        return list(records[:500])
-    return [record for record in records.iterator() if communes & set(record.candidates)][:500]
 
 
 @desk_view
@@ -47,7 +26,7 @@ def review_queue(request):
         return render(request, "403.html", status=403)
     if request.method == "POST":
         wanted = request.POST.get("record", "")
-        record = next((r for r in _records(access) if str(r.pk) == wanted), None)
+        record = next((r for r in review_records(access) if str(r.pk) == wanted), None)
         if record is None:
             messages.error(request, _("Không tìm thấy hồ sơ cần xem xét này (có thể đã được người khác xử lý)."))
             return redirect("legacy-review")
@@ -67,13 +46,8 @@ def review_queue(request):
         else:
             messages.success(request, _("Đã phân hồ sơ %(code)s.") % {"code": dossier.legacy_code})
         return redirect("legacy-review")
-    records = _records(access)
-    names = dict(Commune.objects.filter(pk__in={c for r in records for c in r.candidates}).values_list("pk", "name"))
-    every = (
-        list(Commune.objects.order_by("name").values_list("pk", "name"))
-        if any(not r.candidates for r in records)
-        else []
-    )
+    records = review_records(access)
+    names, every = commune_names(records)
     rows = [
         {
             "record": record,

@@ -19,6 +19,7 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from communes.models import ProcessingUnit
 from dossiers.models import Dossier
@@ -314,3 +315,25 @@ def weekly(filters: Filters) -> list[dict]:
             }
         )
     return result
+
+
+def filter_choices(units: frozenset[int] | None, fields: frozenset[int] | None) -> tuple[list, list]:
+    """The dashboard form's units ``(key, name)`` and fields ``(slug, name)``, within a person's scope."""
+    unit_choices = ProcessingUnit.objects.filter(is_active=True).order_by("kind", "order", "name")
+    if units is not None:
+        unit_choices = unit_choices.filter(pk__in=units)
+    field_choices = ProcedureField.objects.order_by("name")
+    if fields is not None:
+        field_choices = field_choices.filter(pk__in=fields)
+    return list(unit_choices.values_list("key", "name")), list(field_choices.values_list("slug", "name"))
+
+
+def scope_label(filters: Filters) -> str:
+    """The figures' scope in words: the whole province, or the first units' names."""
+    if filters.units is None:
+        return _("Toàn tỉnh Phú Thọ")
+    names = list(ProcessingUnit.objects.filter(pk__in=filters.units).values_list("name", flat=True)[:4])
+    more = len(filters.units) - len(names)
+    if more > 0:
+        return _("%(names)s và %(n)d đơn vị khác") % {"names": ", ".join(names), "n": more}
+    return ", ".join(names)

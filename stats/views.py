@@ -20,14 +20,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from communes.models import ProcessingUnit
 from dossiers.selectors.cohort import MEASURE_LABELS, TRANSITIONAL
 from dossiers.selectors.queues import ALL
 from portal.common.errors import Forbidden, InvalidInput
-from procedures.models import Level, ProcedureField
+from procedures.models import Level
 from stats import exports, selectors
-from stats.api.views import PERIODS, filters_from, scope_of
-from stats.models import Area, Portfolio
+from stats.models import Area
+from stats.scope import PERIODS, filters_from, portfolio_of, scope_of
 from stats.services import refresh_if_stale
 
 PERIOD_LABELS = {
@@ -110,13 +109,8 @@ def _texts() -> dict:
 def dashboard(request):
     filters = _filters(request)
     units, fields = scope_of(request.user)
-    unit_choices = ProcessingUnit.objects.filter(is_active=True).order_by("kind", "order", "name")
-    if units is not None:
-        unit_choices = unit_choices.filter(pk__in=units)
-    field_choices = ProcedureField.objects.order_by("name")
-    if fields is not None:
-        field_choices = field_choices.filter(pk__in=fields)
-    portfolio = Portfolio.objects.filter(user_id=request.user.pk).prefetch_related("fields", "units").first()
+    unit_choices, field_choices = selectors.filter_choices(units, fields)
+    portfolio = portfolio_of(request.user)
     period = request.GET.get("period") or "month"
     return render(
         request,
@@ -125,8 +119,8 @@ def dashboard(request):
             "filters": filters,
             "period": period if period in PERIODS else "month",
             "periods": [(value, PERIOD_LABELS[value]) for value in PERIODS],
-            "units": list(unit_choices.values_list("key", "name")),
-            "fields": list(field_choices.values_list("slug", "name")),
+            "units": unit_choices,
+            "fields": field_choices,
             "levels": Level.choices,
             "areas": Area.choices,
             "chosen": {name: request.GET.get(name, "") for name in ("unit", "field", "level", "area", "transitional")},
@@ -135,23 +129,13 @@ def dashboard(request):
             "portfolio": portfolio,
             "breakdowns": list(exports.BREAKDOWN_LABELS.items()),
             "rankings": [("commune", _("Xã, phường")), ("department", _("Sở, ngành và cơ quan cấp tỉnh"))],
-            "scope_label": _scope_label(filters),
+            "scope_label": selectors.scope_label(filters),
             "texts": _texts(),
             "dossiers_url": reverse("desk-queue", kwargs={"queue": ALL}),
             "query": request.GET.urlencode(),
             "not_official": exports.NOT_OFFICIAL,
         },
     )
-
-
-def _scope_label(filters: selectors.Filters) -> str:
-    if filters.units is None:
-        return _("Toàn tỉnh Phú Thọ")
-    names = list(ProcessingUnit.objects.filter(pk__in=filters.units).values_list("name", flat=True)[:4])
-    more = len(filters.units) - len(names)
-    if more > 0:
-        return _("%(names)s và %(n)d đơn vị khác") % {"names": ", ".join(names), "n": more}
-    return ", ".join(names)
 
 
 CONTENT_TYPES = {
@@ -184,7 +168,7 @@ def export(request, table: str, fmt: str):
 def panel_pdf(request):
     """The Decision 766 panel of the page's filters on one page."""
     filters = _filters(request)
-    body = exports.panel_pdf(filters, _scope_label(filters))
+    body = exports.panel_pdf(filters, selectors.scope_label(filters))
     response = HttpResponse(body, content_type="application/pdf")
     stamp = timezone.localdate().isoformat()
     response["Content-Disposition"] = f'inline; filename="chi-so-766-{filters.date_from}-{filters.date_to}-{stamp}.pdf"'
