@@ -18,7 +18,7 @@ TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_R
 # The embedded default: whatever the shell exports, `make run` uses SQLite and eager Celery.
 RUN_ENV := DJANGO_ENV=development DATABASE_URL= REDIS_URL= CELERY_TASK_ALWAYS_EAGER=1
 
-.PHONY: run setup pdf-deps test pytest lint format messages worker beat check-deploy clean
+.PHONY: run setup pdf-deps test pytest lint format messages worker beat check-deploy clean up down
 
 $(STAMP): requirements.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -86,6 +86,14 @@ worker: $(STAMP)
 beat: $(STAMP)
 	@mkdir -p var
 	$(WORKER_ENV) $(VENV)/bin/celery -A portal beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+# The production topology on this machine, in the background (deploy/up: nginx, 2 gunicorn, 2 Celery workers, beat,
+# against the local PostgreSQL and Redis; README, "Production deployment"); `make down` stops it.
+up: $(STAMP) messages pdf-deps
+	@bash deploy/up
+
+down:
+	@bash deploy/down
 
 # The deployment check with the production variables of .env.example filled in.
 check-deploy: $(STAMP)

@@ -10,3 +10,14 @@ def post_worker_init(worker):
     from communes.address import start_background_warm_up
 
     start_background_warm_up()
+
+
+def child_exit(server, worker):
+    """Prometheus' multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, set by ``make up``): a worker that exited no longer
+    contributes its live gauges."""
+    import os
+
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

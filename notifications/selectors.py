@@ -26,6 +26,11 @@ def oldest_pending() -> datetime | None:
     return Notification.objects.filter(status=Status.PENDING).aggregate(oldest=Min("next_attempt_at"))["oldest"]
 
 
+def pending_count() -> int:
+    """Rows waiting to be sent (the metrics' outbox gauge; the partial index on pending rows answers it)."""
+    return Notification.objects.filter(status=Status.PENDING).count()
+
+
 def templates_of(keys) -> dict[tuple[str, str, str], tuple[str, str]]:
     """The admin's (subject, body) of each (kind, channel, language) of ``keys`` that has a row, in one query (a
     list renders its page with it instead of a query per row)."""

@@ -12,6 +12,10 @@ app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# the request id travels into the tasks a request queues; task outcomes are counted for Prometheus
+import portal.common.requestid  # noqa: E402  (signal handlers)
+import portal.metrics  # noqa: E402, F401  (signal handlers)
+
 
 @setup_logging.connect
 def use_portal_logging(**kwargs) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 
 
 @register(Tags.database, deploy=False)
@@ -37,3 +37,19 @@ def production_services(app_configs=None, **kwargs):
             )
         )
     return errors
+
+
+@register(Tags.security, deploy=True)
+def metrics_token(app_configs=None, **kwargs):
+    """/metrics answers nobody without a token: in production that is a monitoring blind spot, said at deploy time."""
+    if getattr(settings, "DJANGO_ENV", "development") != "production" or not getattr(settings, "METRICS", False):
+        return []
+    if getattr(settings, "METRICS_TOKEN", ""):
+        return []
+    return [
+        Warning(
+            "METRICS is on but METRICS_TOKEN is empty: /metrics refuses every scrape.",
+            hint="Set METRICS_TOKEN to a long random value and give Prometheus the same bearer token.",
+            id="portal.W010",
+        )
+    ]

@@ -83,7 +83,15 @@ INSTALLED_APPS = [
     "legacy",
 ]
 
+# Prometheus metrics (portal/metrics.py, GET /metrics): on unless METRICS=0; the embedded default leaves them off
+METRICS = env.bool("METRICS", default=DJANGO_ENV != "development")
+# production: /metrics answers only with "Authorization: Bearer <METRICS_TOKEN>"
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# the scrape-time gauges (queue lengths, outbox, overdue dossiers) are computed at most this often per process
+METRICS_COLLECT_SECONDS = env.float("METRICS_COLLECT_SECONDS", default=15.0)
+
 MIDDLEWARE = [
+    "portal.common.requestid.RequestIdMiddleware",  # first: the request id (from nginx) is known to every log line
     "portal.common.compression.GZipTextMiddleware",  # pages and JSON compressed for weak links (not documents)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, compressed and with far-future cache headers
@@ -97,6 +105,13 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "axes.middleware.AxesMiddleware",  # last: answers a locked-out log-in with 429 (portal.common.throttles)
 ]
+if METRICS:
+    INSTALLED_APPS.append("django_prometheus")
+    MIDDLEWARE = [
+        "django_prometheus.middleware.PrometheusBeforeMiddleware",
+        *MIDDLEWARE,
+        "django_prometheus.middleware.PrometheusAfterMiddleware",
+    ]
 
 # Log-in attempts (every form and API authentication that checks a password) are limited per user name and client
 # address with django-axes: after LOGIN_FAILURE_LIMIT failures that pair is refused for LOGIN_COOLOFF_MINUTES, then
@@ -148,6 +163,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- Database -------------------------------------------------------------------------------------------
 
 DATABASES = {"default": env.db_url_config(_raw["DATABASE_URL"] or f"sqlite:///{VAR_DIR / 'portal.sqlite3'}")}
+# with metrics on, django-prometheus' wrapper of the same engine counts queries, errors and connections
+if METRICS and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"]["ENGINE"] = "django_prometheus.db.backends.postgresql"
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60 if IS_PRODUCTION else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -235,8 +253,10 @@ REDIS_URL = _raw["REDIS_URL"]
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # a Redis restart is a cache miss, not an error (portal/common/cache.py)
+            "BACKEND": "portal.common.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
             # parallel test workers share one Redis database: each gets its own key space
             "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default="portal")
             + (f"-{os.environ.get('PYTEST_XDIST_WORKER', '')}" if DJANGO_ENV == "test" else ""),
@@ -477,13 +497,27 @@ if IS_PRODUCTION:
 
 # --- Logging --------------------------------------------------------------------------------------------
 
+# One JSON object per line in production (LOG_FORMAT=json; plain text elsewhere), each with the request id that nginx
+# gave the request, in Django and in the Celery tasks the request queued (portal/common/requestid.py). ID numbers and
+# phones are masked in every line (portal/common/logging.py).
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if IS_PRODUCTION else "plain")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "portal.common.logging.RedactPersonalData"}},
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {
+        "redact": {"()": "portal.common.logging.RedactPersonalData"},
+        "request_id": {"()": "portal.common.requestid.RequestIdFilter"},
+    },
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "portal.common.logging.JsonLines"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id", "redact"],
+        },
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
 HEARTBEAT_CACHE_KEY = "celery:heartbeat"
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(name="portal.tasks.heartbeat")
@@ -22,4 +26,5 @@ def echo(payload: dict) -> dict:
     """Return the payload with the worker's host name: proves a round trip through the broker."""
     import socket
 
+    logger.info("echo: round trip through the broker")
     return {"payload": payload, "worker": socket.gethostname()}

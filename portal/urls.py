@@ -32,5 +32,10 @@ handler400 = "portal.common.errors.handler400"
 handler404 = "portal.common.errors.handler404"
 handler500 = "portal.common.errors.handler500"
 
+if settings.METRICS:  # Prometheus (portal/metrics.py): only with the bearer token METRICS_TOKEN
+    from portal import metrics
+
+    urlpatterns += [path("metrics", metrics.view, name="metrics")]
+
 if settings.BENCH_ENDPOINTS:  # the benchmarks' baselines (bench/endpoints.py): never routed unless BENCH_ENDPOINTS=1
     urlpatterns += [path("api/_bench/", include("bench.endpoints"))]

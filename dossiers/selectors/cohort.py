@@ -97,6 +97,11 @@ def with_effective_due(queryset: QuerySet[Dossier]) -> QuerySet[Dossier]:
     return queryset.annotate(effective_due=Coalesce("extended_due_at", "due_at"))
 
 
+def overdue_count() -> int:
+    """Dossiers overdue now, all units (the metrics' gauge ``portal_dossiers_overdue``)."""
+    return with_effective_due(Dossier.objects.filter(received_at__isnull=False)).filter(overdue_condition()).count()
+
+
 @dataclass(frozen=True)
 class Cohort:
     """The dossiers of a period (local dates, inclusive) and of some units, fields, level and former province."""

@@ -9,8 +9,10 @@ Messages are Vietnamese first (gettext); a client asking ``Accept-Language: en``
 
 from __future__ import annotations
 
+import sys
+
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from rest_framework import exceptions, status
@@ -248,7 +250,43 @@ def handler404(request, exception=None):
     return page_not_found(request, exception)
 
 
+#: Seconds a client is asked to wait when the database does not answer (``Retry-After``).
+DATABASE_RETRY_AFTER = 5
+
+
+def database_unavailable() -> bool:
+    """Whether the exception being handled is the database being away (down, restarting, unreachable, or the
+    connection lost mid-request), as opposed to a fault of ours."""
+    from django.db import InterfaceError, OperationalError
+
+    exc = sys.exc_info()[1]
+    while exc is not None:
+        if isinstance(exc, InterfaceError | OperationalError):
+            return True
+        exc = exc.__cause__ or exc.__context__
+    return False
+
+
+def unavailable_response(request):
+    """503 with ``Retry-After``: JSON on the API, a short page elsewhere; rendered without the database (no context
+    processors, no session)."""
+    if request.path.startswith("/api/"):
+        response = json_error(
+            request, "unavailable", _("Hệ thống tạm thời không phục vụ được; vui lòng thử lại sau ít giây."), 503
+        )
+    else:
+        from django.template import loader
+
+        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def handler500(request):
+    """Django's handler of an uncaught exception. The database being away is not a fault of ours, nor of the
+    client's: a 503 that says when to try again (every write is atomic, so nothing was half done)."""
+    if database_unavailable():
+        return unavailable_response(request)
     if request.path.startswith("/api/"):
         return json_error(request, "server_error", _("Lỗi máy chủ; sự cố đã được ghi nhận."), 500)
     from django.views.defaults import server_error

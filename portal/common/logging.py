@@ -7,6 +7,9 @@ from __future__ import annotations
 import logging
 import re
 import traceback
+from datetime import UTC, datetime
+
+from pythonjsonlogger.json import JsonFormatter
 
 # CCCD (12 digits), old CMND (9 digits), tax codes (10 or 13 digits with dash), Vietnamese phones (+84/0 + 9 digits)
 _PATTERNS = [
@@ -47,3 +50,31 @@ class RedactPersonalData(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+class JsonLines(JsonFormatter):
+    """One JSON object per line (production): time, level, logger, message, request id, and only the extra fields
+    listed here — never the ``request`` Django attaches to its records, whose address may carry an ID number in its
+    query string. Messages are masked by ``RedactPersonalData`` before they get here; the extra values are masked
+    again, being text a caller chose."""
+
+    EXTRA_FIELDS = ("status_code", "task_id", "task_name", "duration_ms")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("rename_fields", {"levelname": "level", "name": "logger"})
+        kwargs.setdefault("json_ensure_ascii", False)
+        super().__init__("%(levelname)s %(name)s %(message)s %(request_id)s", *args, **kwargs)
+
+    def add_fields(self, log_data, record, message_dict):
+        for field in self._required_fields:
+            log_data[self._get_rename(field)] = record.__dict__.get(field)
+        for field in self.EXTRA_FIELDS:
+            value = record.__dict__.get(field)
+            if value is not None:
+                log_data[field] = redact(value) if isinstance(value, str) else value
+        for field in ("exc_info", "stack_info"):  # already masked (RedactPersonalData)
+            if message_dict.get(field):
+                log_data[field] = message_dict[field]
+        log_data["time"] = datetime.fromtimestamp(record.created, tz=UTC).isoformat(timespec="milliseconds")
+        if not log_data.get("request_id"):
+            log_data.pop("request_id", None)

@@ -21,7 +21,7 @@ def test_readyz_reports_every_dependency_by_name(client, settings):
     assert set(body["checks"]) == {"database", "migrations", "cache", "celery_broker"}
     assert all(check["ok"] for check in body["checks"].values())
     assert body["checks"]["database"]["detail"] == "postgresql"
-    assert body["checks"]["cache"]["detail"] == "RedisCache"
+    assert body["checks"]["cache"]["detail"] == "ResilientRedisCache"  # portal/common/cache.py
     assert body["checks"]["celery_broker"]["detail"] == "reachable"
 
 
