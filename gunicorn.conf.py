@@ -21,3 +21,25 @@ def child_exit(server, worker):
         from prometheus_client import multiprocess
 
         multiprocess.mark_process_dead(worker.pid)
+
+
+def _log_format() -> str:
+    import os
+
+    default = "json" if os.environ.get("DJANGO_ENV", "").strip().lower() == "production" else "plain"
+    return os.environ.get("LOG_FORMAT", default)
+
+
+if _log_format() == "json":
+    # gunicorn's own lines (start-up, worker deaths, timeouts) as JSON too, like Django's and Celery's
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"redact": {"()": "portal.common.logging.RedactPersonalData"}},
+        "formatters": {"json": {"()": "portal.common.logging.JsonLines"}},
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json", "filters": ["redact"]}},
+        "loggers": {
+            "gunicorn.error": {"level": "INFO", "handlers": ["console"], "propagate": False},
+            "gunicorn.access": {"level": "INFO", "handlers": ["console"], "propagate": False},
+        },
+    }
