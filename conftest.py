@@ -125,6 +125,7 @@ def _generous_address_rate(settings):
     # the account pages' limits per address, likewise (their own tests lower them and use fresh addresses)
     for name in ("REGISTER_RATE", "LOGIN_ADDRESS_RATE", "PASSWORD_RESET_RATE"):
         setattr(settings, name, "100000/min")
+    settings.TOKEN_FAILURE_RATE = "100000/min"  # noqa: S105 (a rate; wrong tokens from 127.0.0.1 in many tests)
 
 
 @pytest.fixture(autouse=True)

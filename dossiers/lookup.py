@@ -225,8 +225,11 @@ def dossier_lookup(*, code: str, id_number: str | None = None, phone: str | None
 
     # One indexed query whatever the answer: the code (or, before reception, the provisional reference of an
     # online filing; or, for a transitional dossier, the code on the old system's receipt); each is indexed.
+    # A code with a NUL character is nobody's, and PostgreSQL refuses it in a query: answered as an unknown code.
     dossier = (
-        Dossier.objects.select_related("procedure", "procedure_version", "return_centre")
+        None
+        if "\x00" in code
+        else Dossier.objects.select_related("procedure", "procedure_version", "return_centre")
         .filter(Q(code=code) | Q(reference=code) | Q(legacy_code=code))
         .order_by()
         .first()

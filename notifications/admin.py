@@ -73,6 +73,9 @@ class MessageTemplateAdmin(admin.ModelAdmin):
     readonly_fields = ["edited", "variables", "preview"]
     fields = ["kind", "channel", "language", "subject", "body", "edited", "variables", "preview"]
 
+    class Media:
+        css = {"all": ["css/admin.css"]}
+
     def save_model(self, request, obj, form, change):
         obj.edited = True  # from now on this text replaces the built-in one
         super().save_model(request, obj, form, change)
@@ -104,7 +107,7 @@ class MessageTemplateAdmin(admin.ModelAdmin):
             return format_html("<strong>{}</strong> {}", _("Mẫu không hợp lệ:"), exc)
         return format_html(
             '<div class="notification-preview"><p><strong>{}</strong></p>'
-            '<pre style="white-space: pre-wrap; font-family: inherit">{}</pre></div>',
+            "<pre>{}</pre></div>",  # wrapped by static/css/admin.css (the policy allows no inline style)
             subject,
             body,
         )

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp import constants as csp_constants
 
 from portal.envcheck import validate_environment
 
@@ -73,6 +74,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "axes",
+    "csp",  # its system checks read CONTENT_SECURITY_POLICY ("Security")
     "portal.apps.PortalConfig",
     "portal.accounts",
     "communes",
@@ -94,6 +96,8 @@ MIDDLEWARE = [
     "portal.common.requestid.RequestIdMiddleware",  # first: the request id (from nginx) is known to every log line
     "portal.common.compression.GZipTextMiddleware",  # pages and JSON compressed for weak links (not documents)
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (settings, "Security"); a view's own policy is kept
+    "portal.common.security.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files, compressed and with far-future cache headers
     "django.contrib.sessions.middleware.SessionMiddleware",
     "portal.common.language.PersonLanguageMiddleware",  # the person's choice, never the browser's header
@@ -132,7 +136,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_CLIENT_IP_CALLABLE = "portal.common.throttles.client_ip"
 AXES_LOCKOUT_CALLABLE = "portal.common.throttles.login_locked_out"
-AXES_VERBOSE = False  # its log lines carry user names, which can be ID numbers
+AXES_VERBOSE = False  # its log lines carry user names, which can be ID numbers: masked in them (and in its records)
+AXES_CLIENT_STR_CALLABLE = "portal.common.authentication.client_description"
+AXES_SENSITIVE_PARAMETERS = ["username"]
 
 ROOT_URLCONF = "portal.urls"
 WSGI_APPLICATION = "portal.wsgi.application"
@@ -338,6 +344,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dossiers.drafts_sweep",
         "schedule": crontab(hour=2, minute=45),
     },
+    # the failed log-ins and tokens older than FAILED_LOGIN_LOG_DAYS (portal/common/authentication.py)
+    "portal-nightly-failed-logins-purge": {
+        "task": "portal.tasks.purge_failed_logins",
+        "schedule": crontab(hour=2, minute=55),
+    },
 }
 
 EMAIL_BACKEND = env.str(
@@ -399,7 +410,7 @@ SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=2000)
 REST_FRAMEWORK = {
     # HTTP Basic (a password in every request) only for trying the API by hand, never in production
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.common.authentication.LimitedTokenAuthentication",  # TOKEN_FAILURE_RATE per address ("Security")
         "rest_framework.authentication.SessionAuthentication",
     ]
     + ([] if IS_PRODUCTION else ["portal.common.authentication.LimitedBasicAuthentication"]),
@@ -483,8 +494,36 @@ CONVERT_ADDRESS_RATE = env.str("CONVERT_ADDRESS_RATE", default="60/min")
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+# Content-Security-Policy of every page and API answer (django-csp): scripts and styles only from this site's files,
+# no inline script anywhere; the stylesheets inlined in the pages (portal/templatetags/portal_tags.py) carry the
+# request's nonce. Not framed by anyone (as X-Frame-Options: DENY). Answers that set their own policy keep it: the
+# desk's preview of a document and its slip frame (framed by this site only), the printable slips (their inline
+# styles; dossiers/slips/render.py), the 500 and 503 pages (portal/common/security.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", csp_constants.NONCE],
+        "img-src": ["'self'", "data:"],  # the pages' empty icon, the slips' QR codes, the API docs' icons
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# no page uses these features, nor may anything a page frames
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), usb=()"
+)
+# API tokens refused per client address before the address is locked out (429 with Retry-After; the window frees a
+# place as its oldest failure leaves it): portal/common/authentication.py
+TOKEN_FAILURE_RATE = env.str("TOKEN_FAILURE_RATE", default="20/hour")
+# Every failed log-in and refused token is a row of django-axes' failure log (admin: "Access failures"), the
+# identifier masked; rows older than this many days are deleted every night.
+FAILED_LOGIN_LOG_DAYS = env.int("FAILED_LOGIN_LOG_DAYS", default=180)
 if IS_PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -28,3 +28,15 @@ def echo(payload: dict) -> dict:
 
     logger.info("echo: round trip through the broker")
     return {"payload": payload, "worker": socket.gethostname()}
+
+
+@shared_task(name="portal.tasks.purge_failed_logins")
+def purge_failed_logins() -> int:
+    """Delete the failed log-ins and refused tokens older than ``FAILED_LOGIN_LOG_DAYS`` (beat, nightly)."""
+    from django.conf import settings
+
+    from portal.common.authentication import purge_failure_log
+
+    deleted = purge_failure_log(days=settings.FAILED_LOGIN_LOG_DAYS)
+    logger.info("failed log-ins purged: %d rows", deleted)
+    return deleted

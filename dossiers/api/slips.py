@@ -28,16 +28,12 @@ from communes.models import ServiceCentre
 from dossiers import selectors
 from dossiers.slips import register
 from dossiers.slips.context import FORMS
-from dossiers.slips.render import render_html, render_pdf, slip_filename
+from dossiers.slips.render import SLIP_POLICY, render_html, render_pdf, slip_filename
 from portal.common.errors import InvalidInput
 from portal.common.openapi import ERROR_REF
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PRIVATE = "private, no-store"
-HTML_POLICY = (
-    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
-    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
@@ -116,7 +112,7 @@ class DossierSlipHtmlView(_SlipView):
         response = _file(
             render_html(dossier, form, screen=True), "text/html; charset=utf-8", slip_filename(dossier, form, "html")
         )
-        response["Content-Security-Policy"] = HTML_POLICY
+        response["Content-Security-Policy"] = SLIP_POLICY
         return response
 
 
@@ -130,8 +126,9 @@ def _date_param(request, name: str) -> date:
         message = _("Thiếu ngày (dạng YYYY-MM-DD).")
     else:
         try:
-            if _DATE.match(raw):
-                return date.fromisoformat(raw)
+            # the calendar's last year is refused: the day after a period's end must exist (else a 500)
+            if _DATE.match(raw) and (value := date.fromisoformat(raw)).year < date.max.year:
+                return value
         except ValueError:
             pass
     raise InvalidInput(message, code="invalid_date", extra={"fields": {name: [message]}})

@@ -20,6 +20,21 @@ from portal.common.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
+#: The Content-Security-Policy of a slip shown as a page (the API's HTML slip, the guidance slip, the receipts printed
+#: together): a standalone A4 document. Its styles are inline — the same HTML makes the PDF, and a saved slip must
+#: print alike — so ``style-src`` allows them (the slip holds only escaped text, and runs no inline script); its QR
+#: code is a ``data:`` image; its one script is the print button's file (``static/js/print.js``). Nothing else
+#: loads, it posts nowhere, and nobody frames it.
+SLIP_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; script-src 'self'; base-uri 'none'; "
+    "form-action 'none'; frame-ancestors 'none'"
+)
+#: The same slip inside the desk's slip page (``?khung=1``): no button, so no script; framed by this site only.
+SLIP_FRAME_POLICY = (
+    "default-src 'none'; img-src data:; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; "
+    "frame-ancestors 'self'"
+)
+
 
 class PdfUnavailable(ServiceUnavailable):
     code = "pdf_unavailable"

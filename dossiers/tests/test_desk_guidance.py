@@ -61,7 +61,8 @@ def test_each_blank_form_is_linked_and_the_slip_prints_from_the_screen(world):
     link = f"http://testserver{reverse('procedure-template', kwargs={'code': '1.001193', 'component_id': form.pk})}"
     assert html.count(f'href="{link}"') == 2  # in what to bring, and in the procedure's list (the address in full)
     assert "Tờ khai đăng ký khai sinh (mẫu)" in html
-    assert 'onclick="window.print()"' in html and "In phiếu" in html  # the button, hidden on paper by the stylesheet
+    assert '<button type="button" data-print>In phiếu</button>' in html  # hidden on paper by the stylesheet
+    assert 'src="/static/js/print.js"' in html and "onclick" not in html  # its script is a file (the slip's policy)
     assert "Bản chính" in html  # original or copy, for each component
 
 

@@ -52,42 +52,6 @@ class RegisterThrottle(ClientAddressThrottle):
         return str(self.limited_message) % {"minutes": max(1, math.ceil(seconds / 60))}
 
 
-class LoginAddressLimit(ClientAddressThrottle):
-    """Failed log-ins per client address, whatever identifiers they tried: ``settings.LOGIN_ADDRESS_RATE`` (default
-    ``100/hour``). django-axes locks an identifier at one address after ``AXES_FAILURE_LIMIT`` failures; this stops
-    one address from trying a common password on many CCCD numbers (generous, for the many people behind one mobile
-    carrier's address). Only failures are counted; a locked address sees the same page as an axes lock-out."""
-
-    scope = "login_address"
-    rate_setting = "LOGIN_ADDRESS_RATE"
-
-    def get_rate(self) -> str:
-        return getattr(settings, self.rate_setting)
-
-    def blocked_for(self, request) -> int:
-        """Seconds this address must wait before trying again (0: it may try)."""
-        self.key = self.get_cache_key(request, None)
-        self.history = self.cache.get(self.key, [])
-        self.now = self.timer()
-        while self.history and self.history[-1] <= self.now - self.duration:
-            self.history.pop()
-        if len(self.history) >= self.num_requests:
-            return max(1, math.ceil(self.wait() or 0))
-        return 0
-
-    def record_failure(self, request) -> None:
-        self.allow_request(request, None)
-
-
-def _address_locked(request, seconds: int):
-    message = _("Bạn đã đăng nhập sai quá nhiều lần; vui lòng thử lại sau %(minutes)d phút.") % {
-        "minutes": max(1, math.ceil(seconds / 60))
-    }
-    response = render(request, "login_locked.html", {"message": message}, status=429)
-    response["Retry-After"] = str(seconds)
-    return response
-
-
 def safe_next(request, default: str = "my-dossiers") -> str:
     """``next`` from the form or the query string when it stays on this site, else the default page."""
     target = request.POST.get("next") or request.GET.get("next") or ""
@@ -157,22 +121,17 @@ def _home_of(user) -> str:
 @csrf_protect
 @require_http_methods(["GET", "HEAD", "POST"])
 def login(request):
-    """Log in with CCCD, phone or user name. django-axes counts each failure (identifier + address) and answers a
-    locked-out pair with the 429 page (``portal.common.throttles.login_locked_out``) from its middleware."""
+    """Log in with CCCD, phone or user name. Each failure is counted per identifier and address (django-axes) and
+    per address (``LoginAddressLimit``); a locked-out pair or address gets the 429 page
+    (``portal.common.throttles.login_locked_out``) from django-axes' middleware (``portal.common.authentication``)."""
     if request.user.is_authenticated and request.method != "POST":
         return redirect(safe_next(request, _home_of(request.user)))
     form = LoginForm(request, data=request.POST or None)
     status = 200
     if request.method == "POST":
-        limit = LoginAddressLimit()
-        seconds = limit.blocked_for(request)
-        if seconds:
-            return _address_locked(request, seconds)
         if form.is_valid():
             auth_login(request, form.get_user())
             return redirect(safe_next(request, _home_of(request.user)))
-        if form.has_error("__all__", "invalid_login"):
-            limit.record_failure(request)
         status = 400
     # only a page the person was sent from: without one, where they land depends on who logs in (``_home_of``)
     asked = request.POST.get("next") or request.GET.get("next")

@@ -277,7 +277,11 @@ def unavailable_response(request):
     else:
         from django.template import loader
 
-        response = HttpResponse(loader.get_template("503.html").render(), status=503)
+        from portal.common.security import standalone_page_policy
+
+        page = loader.get_template("503.html").render()
+        response = HttpResponse(page, status=503)
+        response["Content-Security-Policy"] = standalone_page_policy(page)
     response["Retry-After"] = str(DATABASE_RETRY_AFTER)
     return response
 
@@ -291,4 +295,8 @@ def handler500(request):
         return json_error(request, "server_error", _("Lỗi máy chủ; sự cố đã được ghi nhận."), 500)
     from django.views.defaults import server_error
 
-    return server_error(request)
+    from portal.common.security import standalone_page_policy
+
+    response = server_error(request)
+    response["Content-Security-Policy"] = standalone_page_policy(response.content.decode())
+    return response

@@ -57,13 +57,65 @@ class ClientAddressThrottle(SimpleRateThrottle):
         return str(self.limited_message) % {"seconds": seconds}
 
 
+class FailureLimit(ClientAddressThrottle):
+    """Failures per client address (not every request): the caller asks ``blocked_for`` before it checks a credential
+    and calls ``record_failure`` after one failed. An address at the rate waits until its oldest failure leaves the
+    window; while it waits nothing is checked, so its failures are not counted either."""
+
+    def blocked_for(self, request) -> int:
+        """Seconds this address must wait before trying again (0: it may try)."""
+        self.key = self.get_cache_key(request, None)
+        self.history = self.cache.get(self.key, [])
+        self.now = self.timer()
+        while self.history and self.history[-1] <= self.now - self.duration:
+            self.history.pop()
+        if len(self.history) >= self.num_requests:
+            return max(1, math.ceil(self.wait() or 0))
+        return 0
+
+    def record_failure(self, request) -> int:
+        """Count one failure; the seconds the address must now wait (0: it may try again)."""
+        self.allow_request(request, None)
+        return self.blocked_for(request)
+
+
+class LoginAddressLimit(FailureLimit):
+    """Failed password checks per client address, whatever identifiers they tried: ``settings.LOGIN_ADDRESS_RATE``
+    (default ``100/hour``), on every log-in (the citizens' page, the admin's, HTTP Basic). django-axes locks an
+    identifier at one address after ``AXES_FAILURE_LIMIT`` failures; this stops one address from trying a common
+    password on many CCCD numbers (generous, for the many people behind one mobile carrier's address). A locked
+    address sees the same 429 as an axes lock-out (``portal.common.authentication.LoginLimitBackend``)."""
+
+    scope = "login_address"
+    rate_setting = "LOGIN_ADDRESS_RATE"
+
+
+class TokenFailureLimit(FailureLimit):
+    """Refused API tokens per client address: ``settings.TOKEN_FAILURE_RATE`` (default ``20/hour``). At the rate the
+    address is locked out: no token it sends is even looked up (a right one neither) until the oldest failure leaves
+    the window; the API answers 429 with ``Retry-After`` (``portal.common.authentication.LimitedTokenAuthentication``).
+    """
+
+    scope = "token"
+    rate_setting = "TOKEN_FAILURE_RATE"
+    limited_message = gettext_lazy(
+        "Mã truy cập (token) sai quá nhiều lần từ địa chỉ này; vui lòng thử lại sau %(minutes)d phút."
+    )
+
+    def limited_detail(self, seconds: int) -> str:
+        return str(self.limited_message) % {"minutes": max(1, math.ceil(seconds / 60))}
+
+
 def login_locked_out(request, original_response=None, credentials=None) -> HttpResponse:
-    """``AXES_LOCKOUT_CALLABLE``: too many failed log-ins for this user name from this address. A 429 that names
-    log-in as what was limited, with ``Retry-After``: JSON on the API, a page elsewhere."""
+    """``AXES_LOCKOUT_CALLABLE``: too many failed log-ins for this user name from this address, or from this address
+    whatever the user names (``LoginAddressLimit``). A 429 that names log-in as what was limited, with
+    ``Retry-After``: JSON on the API, a page elsewhere."""
     from axes.helpers import get_cool_off
 
     cool_off = get_cool_off(request)
     seconds = max(1, math.ceil(cool_off.total_seconds())) if cool_off else 0
+    # the address's own limit (``LoginAddressLimit``) may hold it longer than django-axes' cool-off
+    seconds = max(seconds, getattr(request, "login_address_wait", 0) or 0)
     if seconds:
         message = _("Bạn đã đăng nhập sai quá nhiều lần; vui lòng thử lại sau %(minutes)d phút.") % {
             "minutes": max(1, math.ceil(seconds / 60))

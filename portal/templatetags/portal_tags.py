@@ -29,8 +29,10 @@ def _source(path: str) -> str | None:
     return finders.find(path)
 
 
-@register.simple_tag
-def inline_stylesheet(path: str) -> str:
+@register.simple_tag(takes_context=True)
+def inline_stylesheet(context, path: str) -> str:
+    """The stylesheet in a ``<style>`` element carrying the request's Content-Security-Policy nonce (django-csp adds
+    it to ``style-src``): the policy allows no other inline style."""
     source = _source(path)
     if source is None:
         raise template.TemplateSyntaxError(f"no static file {path}")
@@ -41,4 +43,8 @@ def inline_stylesheet(path: str) -> str:
             with open(source, encoding="utf-8") as handle:
                 css = handle.read()
             cached = _cache[path] = (mtime, css.replace("</", "<\\/"))
-    return mark_safe(f"<style>{cached[1]}</style>")  # noqa: S308 (our own stylesheet, "</" escaped)
+    request = context.get("request")
+    nonce = getattr(request, "csp_nonce", None)
+    # (django-csp's lazy nonce is falsy until read: compared with None, then read by the f-string)
+    attribute = f' nonce="{nonce}"' if nonce is not None else ""
+    return mark_safe(f"<style{attribute}>{cached[1]}</style>")  # noqa: S308 (our own stylesheet, "</" escaped)

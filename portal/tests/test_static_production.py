@@ -70,4 +70,4 @@ def test_collected_static_files_are_hashed_compressed_and_cached_for_a_year(tmp_
     assert probe["encoding"] == "gzip"
     # pages work under the collected files: the stylesheet is read from them and inlined
     assert probe["page"] == 200
-    assert "<style>" in probe["page_html"] and ".wrap" in probe["page_html"]
+    assert "<style nonce=" in probe["page_html"] and ".wrap" in probe["page_html"]  # the policy's nonce on it

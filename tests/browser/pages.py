@@ -1,6 +1,6 @@
 """What every page test checks in the real browser: the language, axe-core (no serious or critical violation), no
-horizontal scrolling at 360 px, the weight of what was transferred, and screenshots at 360 px and 1280 px kept under
-``test-artifacts/pages/`` for a person to look at.
+Content-Security-Policy violation, no horizontal scrolling at 360 px, the weight of what was transferred, and
+screenshots at 360 px and 1280 px kept under ``test-artifacts/pages/`` for a person to look at.
 
     from tests.browser.pages import check_page
     check_page(page, "catalogue")            # the page as it is now, at both widths
@@ -23,10 +23,40 @@ MAX_PAGE_BYTES = 150 * 1024
 BLOCKING = ("serious", "critical")
 
 
+#: every Content-Security-Policy violation of a page and of its frames, reported to Python (``watch_csp``)
+_CSP_LISTENER = """
+document.addEventListener('securitypolicyviolation', (e) => {
+  const where = (e.sourceFile || location.href) + ':' + e.lineNumber;
+  window.__portalCspViolation(`${e.effectiveDirective} refused ${e.blockedURI || 'inline'} at ${where} ${e.sample}`);
+}, true);
+"""
+
+
+def watch_csp(context) -> list[str]:
+    """Start collecting the Content-Security-Policy violations of every page and frame of ``context`` (before its
+    pages open): the ``securitypolicyviolation`` events and Chromium's "Refused to …" console errors. The list fills
+    as pages run; a page under the portal's policy leaves it empty."""
+    seen: list[str] = []
+    context.expose_binding("__portalCspViolation", lambda _source, text: seen.append(text))
+    context.add_init_script(_CSP_LISTENER)
+
+    def console(message) -> None:
+        if message.type == "error" and "Content Security Policy" in message.text:
+            seen.append(message.text)
+
+    context.on("console", console)
+    return seen
+
+
+def assert_no_csp_violation(seen: list[str], where: str) -> None:
+    assert not seen, f"Content-Security-Policy violations on {where}:\n" + "\n".join(dict.fromkeys(seen))
+
+
 def axe_violations(page, impacts=BLOCKING) -> list[dict]:
-    """axe-core's violations on the page (WCAG 2.0/2.1 A and AA rules) of the given impacts."""
+    """axe-core's violations on the page (WCAG 2.0/2.1 A and AA rules) of the given impacts. axe is evaluated by the
+    driver, not added as an inline ``<script>``, which the pages' policy refuses."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
+        page.evaluate(AXE.read_text(encoding="utf-8"))
     result = page.evaluate(
         """async () => {
             const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
@@ -66,6 +96,7 @@ def check_page(page, name: str, *, lang: str = "vi", widths=WIDTHS, full_page: b
             locale="en-US", viewport={"width": width, "height": height}, is_mobile=width < 600
         )
         context.add_cookies(cookies)
+        violations = watch_csp(context)
         other = context.new_page()
         responses = []
         other.on("response", lambda response, seen=responses: seen.append(response))
@@ -77,6 +108,7 @@ def check_page(page, name: str, *, lang: str = "vi", widths=WIDTHS, full_page: b
             scroll = other.evaluate("document.documentElement.scrollWidth")
             assert scroll <= width, f"{url}: {scroll} px wide at {width} px (horizontal scrolling)"
             assert_accessible(other)
+            assert_no_csp_violation(violations, url)
             weight = sum(_compressed_size(r) for r in responses if "/media" not in r.url)
             assert weight <= MAX_PAGE_BYTES, f"{url}: {weight} bytes compressed at {width} px"
             weights[width] = weight

@@ -39,7 +39,7 @@ def test_typing_updates_the_results_without_a_reload(catalogue, live_server, pag
     assert page.locator("h1").inner_text() == "Thủ tục hành chính"
     page.evaluate("window.__same = true")
     page.get_by_label("Tìm thủ tục theo tên hoặc mã").fill("dang ky khai sinh")
-    page.wait_for_function("new URL(location.href).searchParams.get('q') === 'dang ky khai sinh'")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('q') === 'dang ky khai sinh'")
     page.locator(".results .card").first.wait_for()
     assert cards(page)[0] == "Thủ tục đăng ký khai sinh"
     assert page.evaluate("window.__same") is True  # no reload
@@ -52,8 +52,8 @@ def test_a_filter_shows_its_count_and_applies(catalogue, live_server, page):
     label = page.locator("label[for='level-provincial']")
     assert re.search(r"Cấp tỉnh \(1\)", label.inner_text())
     label.click()
-    page.wait_for_function("new URL(location.href).searchParams.get('level') === 'provincial'")
-    page.wait_for_function("document.querySelectorAll('.results .card').length === 1")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('level') === 'provincial'")
+    page.wait_for_function("() => document.querySelectorAll('.results .card').length === 1")
     assert cards(page) == ["Đăng ký khai sinh có yếu tố nước ngoài"]
 
 
@@ -61,7 +61,7 @@ def test_pagination_keeps_the_filters(bigger, live_server, page):
     page.goto(f"{live_server.url}/thu-tuc/?q=dang+ky&online_level=none")
     assert len(cards(page)) == 20
     page.locator(".pagination a[rel=next]").click()
-    page.wait_for_function("new URL(location.href).searchParams.get('page') === '2'")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('page') === '2'")
     query = page.evaluate("location.search")
     assert "online_level=none" in query and "q=dang+ky" in query
     assert 0 < len(cards(page)) < 20
@@ -143,5 +143,5 @@ def test_a_failed_request_offers_a_retry_and_keeps_the_list(catalogue, live_serv
     assert cards(page) == before  # the list on screen stays
     failing["on"] = False
     retry.click()
-    page.wait_for_function("new URL(location.href).searchParams.get('q') === 'dang ky khai sinh'")
+    page.wait_for_function("() => new URL(location.href).searchParams.get('q') === 'dang ky khai sinh'")
     assert cards(page)[0] == "Thủ tục đăng ký khai sinh"

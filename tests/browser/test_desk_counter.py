@@ -54,7 +54,7 @@ def receive_from_the_keyboard(page, *, cccd: str, tick: bool) -> None:
     assert focused(page) == "input#applicant_id_number"
     page.keyboard.type(cccd)
     page.keyboard.press("Enter")
-    page.wait_for_function("document.getElementById('applicant_name').value !== ''")
+    page.wait_for_function("() => document.getElementById('applicant_name').value !== ''")
     assert focused(page) == "input#applicant_name"
     tab_to(page, next(iter_checkboxes(page)))
     if tick:
@@ -93,7 +93,7 @@ def test_a_dossier_without_its_form_is_refused_with_the_guidance(page, live_serv
     check_page(page, "desk-counter-form")
     page.keyboard.type("025190009999")
     page.keyboard.press("Enter")  # nothing known of this person: the name field gets the focus
-    page.wait_for_function("document.querySelector('.desk-prefill-status').textContent !== ''")
+    page.wait_for_function("() => document.querySelector('.desk-prefill-status').textContent !== ''")
     page.keyboard.type("Trần Văn Bình")
     page.keyboard.press("Tab")
     page.keyboard.type("0987654321")

@@ -233,7 +233,7 @@ def test_too_many_lookups_say_how_long_to_wait(dossier, live_server, desk, setti
         page.get_by_role("button", name="Tra cứu", exact=True).click()
     assert answer.value.status == 429
     seconds = answer.value.headers["retry-after"]
-    page.wait_for_function("document.getElementById('lookup-message').textContent.includes('quá nhiều lần')")
+    page.wait_for_function("() => document.getElementById('lookup-message').textContent.includes('quá nhiều lần')")
     assert message.inner_text() == f"Bạn đã tra cứu quá nhiều lần; vui lòng thử lại sau {seconds} giây."
     page.screenshot(path=str(artifacts_dir / "lookup-throttled-desktop.png"), full_page=True)
 

@@ -30,6 +30,7 @@ from dossiers.documents.storage import removed_on_failure
 from dossiers.models import DocumentKind, Outcome, Rating, Timeliness
 from dossiers.selectors.desk import names_of, unit_handlers
 from dossiers.slips import FORMS, available_forms, render_html
+from dossiers.slips.render import SLIP_FRAME_POLICY
 from dossiers.views.desk.common import desk_view, posted_version
 from dossiers.workflow import (
     FINISHED_STATES,
@@ -513,6 +514,7 @@ def slip_page(request, id: int, form: str):
     if request.GET.get("khung"):  # the slip itself, shown in the page's frame (same origin only)
         response = HttpResponse(render_html(dossier, form))
         response["X-Frame-Options"] = "SAMEORIGIN"
+        response["Content-Security-Policy"] = SLIP_FRAME_POLICY
         return response
     access = selectors.access_for(request.user)
     return render(

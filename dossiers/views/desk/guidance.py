@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods
 from communes.selectors import centre_by_id
 from dossiers.selectors import access_for
 from dossiers.slips.context import date_text, money_text, processing_time_text
+from dossiers.slips.render import SLIP_POLICY
 from dossiers.views.desk.common import desk_view
 from portal.common.errors import DomainError
 from portal.common.text import nfc
@@ -69,7 +70,7 @@ def guidance_slip(request, code: str):
         for component in components
     ]
     officer = request.user.full_name or request.user.get_username()
-    return render(
+    response = render(
         request,
         "slips/guidance.html",
         {
@@ -88,3 +89,5 @@ def guidance_slip(request, code: str):
             "screen": True,
         },
     )
+    response["Content-Security-Policy"] = SLIP_POLICY  # a slip: its own inline styles, the print button's script
+    return response

@@ -25,7 +25,7 @@ from dossiers import selectors, services
 from dossiers.selectors.cohort import cohort_query
 from dossiers.selectors.queues import ALL, QUEUES, Moments, queue_counts, queue_dossiers
 from dossiers.slips import SlipNotAvailable, available_forms
-from dossiers.slips.render import render_html_many
+from dossiers.slips.render import SLIP_POLICY, render_html_many
 from dossiers.views.desk.common import desk_view
 from dossiers.workflow import CLOCK_RUNNING_STATES, STATE_LABELS, State
 from portal.common.errors import DomainError, OutOfScope, StaleVersion
@@ -251,4 +251,6 @@ def receipts_print(request):
         html = render_html_many(printable, "01", screen=True, skipped=[str(item) for item in missing])
     except SlipNotAvailable:
         raise Http404 from None
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    response["Content-Security-Policy"] = SLIP_POLICY
+    return response
