@@ -43,6 +43,8 @@ def period_of(params, today: date | None = None) -> tuple[date, date]:
         return today.replace(month=1, day=1), today
     try:
         start, end = date.fromisoformat(params.get("from", "")), date.fromisoformat(params.get("to", ""))
+        if date.max.year in (start.year, end.year):  # no month after December 9999 to count up to (else a 500)
+            raise ValueError
     except ValueError:
         raise invalid("from", _("Hãy ghi từ ngày và đến ngày (YYYY-MM-DD).")) from None
     if end < start or (end - start).days > MAX_DAYS:
@@ -75,22 +77,30 @@ def scope_of(user) -> tuple[frozenset[int] | None, frozenset[int] | None]:
     return units, fields
 
 
+def _pk_named(queryset, value: str) -> int | None:
+    """The pk of the row a filter's value names, if any. A value with a NUL character names nothing: PostgreSQL
+    refuses it in a query (a 500, where an unknown name is a 400)."""
+    if "\x00" in value:
+        return None
+    return queryset.values_list("pk", flat=True).first()
+
+
 def filters_from(params, user) -> selectors.Filters:
     """The filters of ``params`` (a query string's), within what ``user`` may see (``Forbidden``, ``InvalidInput``)."""
     date_from, date_to = period_of(params)
     units, fields = scope_of(user)
     if params.get("unit"):
-        unit = ProcessingUnit.objects.filter(key=params["unit"]).values_list("pk", flat=True).first()
+        unit = _pk_named(ProcessingUnit.objects.filter(key=params["unit"]), params["unit"])
         if unit is None:
             raise invalid("unit", _("Không có đơn vị xử lý này."))
         units = frozenset({unit}) if units is None else units & {unit}
     if params.get("commune"):
-        unit = ProcessingUnit.objects.filter(commune__code=params["commune"]).values_list("pk", flat=True).first()
+        unit = _pk_named(ProcessingUnit.objects.filter(commune__code=params["commune"]), params["commune"])
         if unit is None:
             raise invalid("commune", _("Không có xã, phường với mã này."))
         units = frozenset({unit}) if units is None else units & {unit}
     if params.get("field"):
-        field = ProcedureField.objects.filter(slug=params["field"]).values_list("pk", flat=True).first()
+        field = _pk_named(ProcedureField.objects.filter(slug=params["field"]), params["field"])
         if field is None:
             raise invalid("field", _("Không có lĩnh vực này."))
         fields = frozenset({field}) if fields is None else fields & {field}

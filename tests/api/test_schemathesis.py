@@ -1,235 +1,251 @@
-"""Property-based API test: schemathesis generates requests from our OpenAPI schema and checks every answer.
+"""Property-based API test, every role: the quick version of ``bench/fuzz.py`` inside ``make test``.
 
-The schema is read from the Django app itself (``/api/schema/``, in-process over WSGI: no server, no network). Every
-operation in it is exercised with generated valid and invalid inputs (path, query, headers, bodies, unsupported
-methods and content types) against a database holding the real 148 communes, one procedure, and dossiers in
-most workflow states. Each answer must:
+schemathesis generates requests from our OpenAPI schema (``/api/schema/``, read from the Django app itself,
+in-process over WSGI: no server, no network) and every answer is checked. ``tests/api/fuzzing/`` holds the data,
+the roles, the inputs and the checks, shared with the long run; read its docstring. In short: two communes' dossiers
+in every state and across the lines; eight roles (anonymous, a citizen, another citizen, phường Việt Trì's
+reception officer, handler and leader, the province office, an administrator); path parameters drawn from the
+role's own *and other units' / other people's* dossiers, documents and notices; and each answer must
 
 * not be a server error (5xx);
-* have a status code the schema documents for that operation;
-* have the documented content type, and a body (and headers) that validate against the documented schema.
+* have a status code, content type, headers and body the schema documents for that operation;
+* show or act on no dossier the role may not see (derived from the data built, not from the code under test), and
+  on no other person's notice.
 
-Nothing is excluded: every operation of the schema runs. ``/api/schema/`` and ``/api/docs/`` are not operations of
-the schema (``SERVE_INCLUDE_SCHEMA`` is off), so there is nothing to exclude.
+Nothing is excluded: every operation of the schema runs for every role — the schema's examples and
+``QUICK_EXAMPLES`` generated cases each (positive and negative). The coverage phase (boundary values, missing and
+wrong-typed parameters, unexpected methods) costs about as much as everything else together, so each operation
+runs it once, as the role that reaches furthest into it (:func:`coverage_role`). A few stateful scenarios chain
+the links schemathesis infers from the schema (the schema declares none) for the roles that move dossiers.
+Bounded and deterministic: a fixed seed, derandomised Hypothesis, no example database. Each request runs in a
+savepoint that is rolled back, so every case sees the same data.
 
-Bounded and deterministic: a fixed seed, derandomised Hypothesis, no example database, ``MAX_EXAMPLES`` generated
-cases per operation in the fuzzing phase, plus the schema's own examples and schemathesis' coverage cases (boundary
-values, missing and wrong-typed parameters). Each request runs in a savepoint that is rolled back, so every example
-sees the same data and nothing accumulates.
-
-It runs twice: as a citizen (Vietnamese answers) and as a staff member of the Việt Trì centre who is its reception
-officer, a handler and the leader of its People's Committee, so that every workflow action has someone allowed to
-take it (English answers, so the English catalogue's messages are exercised too). The status codes each operation
-answered are written to ``test-artifacts/schemathesis-<role>.json``.
+The data is built once for the module (a transaction around it, rolled back at the end; each test a savepoint
+inside it). The status codes each role's operations answered are written to
+``test-artifacts/schemathesis-<role>.json``.
 """
 
 from __future__ import annotations
 
 import json
-import time
-from collections import Counter, defaultdict
 
 import pytest
-import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, transaction
-from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_headers_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
 
-from communes.models import ProcessingUnit, ServiceCentre
-from dossiers import services
-from dossiers.tests.factories import APPLICANT, UserFactory, file_online, procedure_version, receive_at_counter, staff
-from dossiers.workflow import TRANSITIONS, Action, State
-from portal.accounts.models import Membership, StaffRole
+from tests.api.fuzzing import ROLES, Fuzzer, Tally, build_world, in_process_app
 
 pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("schemathesis")]
 
-MAX_EXAMPLES = 15
-CHECKS = [
-    not_a_server_error,
-    status_code_conformance,
-    content_type_conformance,
-    response_schema_conformance,
-    response_headers_conformance,
-]
-CONFIG = {
-    "seed": 20250701,
-    "generation": {
-        "max-examples": MAX_EXAMPLES,
-        "deterministic": True,
-        "database": "none",
-        # Every request carries a real DRF token (below); generated credentials would only be overwritten.
-        "with-security-parameters": False,
-    },
-}
-ROLES = {"citizen": "vi", "staff": "en"}  # role → Accept-Language
+QUICK_EXAMPLES = 5
+STATEFUL_EXAMPLES = 6
+STATEFUL_ROLES = ("citizen", "reception", "leader")
 
 
-@pytest.fixture
-def wsgi_app():
-    """Django's WSGI application, called in-process, inside the test's transaction.
+def coverage_role(operation) -> str:
+    """Who runs an operation's coverage phase: whoever the operation lets go furthest (the actor of a workflow
+    action, a dashboard's reader, a centre's register keeper), anonymous for the public lookup, else a citizen."""
+    from dossiers.workflow import TRANSITIONS, Action, Role
 
-    Django closes the database connection at the start and end of every request (``close_old_connections``); here
-    that connection holds the test transaction, so — as the Django test client does — those receivers are off.
-    """
-    from portal.wsgi import application
+    path = operation.path
+    if path.startswith("/api/dossiers/{id}/") and path.count("/") == 5:
+        try:
+            roles = TRANSITIONS[Action(path.rstrip("/").rsplit("/", 1)[-1].replace("-", "_"))].roles
+        except ValueError:  # not an action: the documents, the paper components
+            return "reception"
+        for role, name in ((Role.APPLICANT, "citizen"), (Role.LEADER, "leader"), (Role.HANDLER, "handler")):
+            if role in roles:
+                return name
+        return "reception"
+    if path.startswith("/api/dossiers/{id}/"):  # documents, paper components, slips
+        return "reception"
+    if path.startswith("/api/stats/"):
+        return "leader"
+    if path.startswith("/api/centres/{agency_code}/"):
+        return "reception"
+    if path.startswith("/api/lookup/"):
+        return "anonymous"
+    if path.startswith("/api/catalogue/") or path.startswith("/api/communes/"):
+        return "province"
+    return "citizen"
 
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield application
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
 
+@pytest.fixture(scope="module")
+def fuzzer(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The data and the schema, once for the module, in a transaction rolled back at its end."""
+    from django.db import connection, transaction
+    from django.test.utils import override_settings
 
-@pytest.fixture
-def api_data(communes_loaded):
-    """One procedure, a citizen, a staff member, and dossiers in most states, reached through the real services."""
-    centre = ServiceCentre.objects.get(key="commune-07900")
-    unit = ProcessingUnit.objects.get(key="ubnd-07900")
-    procedure_version()
-    citizen = UserFactory(username="st-citizen", full_name="Nguyễn Thị Hoa")
-    officer = staff(StaffRole.RECEPTION, centre=centre, username="st-staff", full_name="Trần Văn Nam")
-    for role in (StaffRole.HANDLER, StaffRole.LEADER):
-        Membership.objects.create(user=officer, role=role, processing_unit=unit)
+    from portal.common import refcache
 
-    def filed():
-        return file_online(citizen, centre)
-
-    def received():
-        return services.dossier_receive(dossier_id=filed().pk, actor=officer)
-
-    def transferred():
-        return services.dossier_transfer(dossier_id=received().pk, actor=officer)
-
-    def processing():
-        return services.dossier_assign(dossier_id=transferred().pk, actor=officer, handler_id=officer.pk)
-
-    def decided():
-        return services.dossier_decide(
-            dossier_id=processing().pk, actor=officer, outcome="approved", result_document="Giấy khai sinh số 1/2026"
-        )
-
-    def withdrawal_requested():
-        return services.dossier_withdraw(dossier_id=received().pk, actor=citizen, reason="Nộp nhầm")
-
-    returned = services.dossier_return(dossier_id=decided().pk, actor=officer)
-    dossiers = [
-        filed(),
-        received(),
-        transferred(),
-        processing(),
-        services.dossier_request_supplement(
-            dossier_id=processing().pk, actor=officer, reason="Thiếu giấy tờ", missing_components=["Giấy chứng sinh"]
-        ),
-        services.dossier_request_payment(dossier_id=processing().pk, actor=officer, amount_vnd=50_000, note="Lệ phí"),
-        withdrawal_requested(),
-        services.dossier_confirm_withdrawal(dossier_id=withdrawal_requested().pk, actor=officer),
-        services.dossier_refuse(dossier_id=filed().pk, actor=officer, reason="Thiếu thành phần"),
-        services.dossier_stop(dossier_id=processing().pk, actor=officer, reason="Người nộp đề nghị dừng"),
-        decided(),
-        returned,
-        services.dossier_rate(dossier_id=returned.pk, actor=citizen, rating="satisfied", comment="Nhanh"),
-        receive_at_counter(
-            actor=officer,
-            procedure_code="1.001193",
-            applicant={**APPLICANT, "id_number": citizen.id_number, "email": ""},
-            reception_centre_id=centre.pk,
-        ),
-    ]
-    return {
-        "citizen": citizen,
-        "staff": officer,
-        "dossiers": sorted({(str(dossier.pk), State(dossier.state)) for dossier in dossiers}),
-        "commune_codes": [centre.commune.code],
-        "procedure_codes": ["1.001193"],
+    if connection.vendor != "postgresql":  # the postgres marker skips (or, in CI, fails) each test
+        yield None
+        return
+    private = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path_factory.mktemp("fuzz-private"))},
     }
+    from django.conf import settings
+
+    overrides = override_settings(
+        # ids come again once the module is rolled back: nothing kept by the reference cache (conftest.py)
+        REFERENCE_CACHE=False,
+        STORAGES={**settings.STORAGES, "private": private},
+    )
+    with django_db_blocker.unblock(), overrides:
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            world = build_world()
+            with in_process_app() as app:
+                fuzzer = Fuzzer(app, world, max_examples=QUICK_EXAMPLES)
+                fuzzer.private_storage = private  # where the documents built above are
+                yield fuzzer
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)
+            refcache.clear_all()
 
 
-@pytest.fixture(params=list(ROLES))
-def role(request) -> str:
-    return request.param
-
-
-@pytest.fixture
-def auth_headers(api_data, role) -> dict[str, str]:
-    token, _ = Token.objects.get_or_create(user=api_data[role])
-    # identity: the answers are checked as JSON here; their compression is tested in portal/tests/test_compression.py
-    return {"Authorization": f"Token {token.key}", "Accept-Language": ROLES[role], "Accept-Encoding": "identity"}
-
-
-@pytest.fixture
-def answered(role, artifacts_dir):
-    """Status codes answered per operation and seconds spent in it, kept as an artefact (evidence that the 2xx
-    paths were exercised; where the time goes)."""
-    counts: defaultdict[str, Counter] = defaultdict(Counter)
-    yield counts
-    summary = {}
-    for label, codes in sorted(counts.items()):
-        seconds = codes.pop("seconds", 0)
-        summary[label] = {**dict(sorted(codes.items())), "seconds": round(seconds, 1)}
+def _artefact(artifacts_dir, role: str, tally: Tally) -> None:
+    summary = {
+        label: dict(sorted(codes.items())) for label, codes in sorted(tally.statuses[role].items(), key=lambda x: x[0])
+    }
+    summary["seconds"] = round(tally.seconds[role], 1)
     (artifacts_dir / f"schemathesis-{role}.json").write_text(json.dumps(summary, indent=1) + "\n")
 
 
-@pytest.fixture(autouse=True)
-def _node_id_for_schemathesis(request):
-    # schemathesis 4.32's lazy loader (``from_fixture``) reads and rewrites ``item._nodeid``, which pytest 9.2 no
-    # longer has (node ids are structured now); give it one. Remove once schemathesis supports pytest 9.2.
-    if not hasattr(request.node, "_nodeid"):
-        request.node._nodeid = request.node.nodeid
-
-
 @pytest.fixture
-def api_schema(wsgi_app, api_data, role):
-    # ``role`` makes pytest run the whole schema once per role (the lazy schema's test only sees this fixture).
-    schema = schemathesis.openapi.from_wsgi("/api/schema/", wsgi_app, config=schemathesis.Config.from_dict(CONFIG))
-
-    # Random ids and codes almost never name a row: mix in ones that exist — for a workflow action, above all the
-    # dossiers in a state the action starts from — so that the answers about real objects are checked too.
-    def existing(path: str) -> list[tuple[str, list[str]]]:
-        if path.startswith("/api/communes/{code}/"):
-            return [("code", api_data["commune_codes"])]
-        if path.startswith("/api/procedures/{code}/"):
-            return [("code", api_data["procedure_codes"])]
-        if not path.startswith("/api/dossiers/{id}/"):
-            return []
-        every = [pk for pk, _ in api_data["dossiers"]]
-        try:
-            sources = TRANSITIONS[Action(path.rstrip("/").rsplit("/", 1)[-1].replace("-", "_"))].sources
-        except ValueError:  # not an action: the detail, the slips
-            return [("id", every)]
-        ready = [pk for pk, state in api_data["dossiers"] if state in sources]
-        return [("id", ready), ("id", every)] if ready else [("id", every)]
-
-    @schema.hook
-    def flatmap_path_parameters(context, path_parameters):
-        known = [
-            st.sampled_from(values).map(lambda value, name=name: {**path_parameters, name: value})
-            for name, values in existing(context.operation.path)
-        ]
-        return st.one_of(*known, st.just(path_parameters))
-
-    return schema
+def fuzz_settings(settings, fuzzer):
+    """What the module's data needs again in each test (conftest.py's autouse fixtures reset them), and a lookup
+    rate for one client sending hundreds (the limit itself is tested in dossiers/tests/api/test_lookup.py)."""
+    settings.LOOKUP_RATE = "1000000/min"
+    if fuzzer is not None:
+        settings.STORAGES = {**settings.STORAGES, "private": fuzzer.private_storage}
+    return settings
 
 
-schema = schemathesis.pytest.from_fixture("api_schema")
+@pytest.mark.parametrize("role", ROLES)
+def test_api_conforms_to_schema(db, fuzzer, fuzz_settings, role, artifacts_dir):
+    tally = Tally()
+    fuzzer.run_role(role, tally, phases=("examples", "fuzzing"))
+    fuzzer.run_role(role, tally, phases=("coverage",), operations=lambda operation: coverage_role(operation) == role)
+    if role in STATEFUL_ROLES:
+        fuzzer.run_stateful(role, tally, max_examples=STATEFUL_EXAMPLES)
+    _artefact(artifacts_dir, role, tally)
+    assert tally.cases(role) > 0
+    assert not tally.findings and not tally.errors, tally.report()
 
 
-@schema.parametrize()
-def test_api_conforms_to_schema(case, auth_headers, answered):
-    started = time.monotonic()
-    with transaction.atomic():  # a savepoint: whatever the request wrote is rolled back
-        response = case.call(headers=auth_headers)
-        transaction.set_rollback(True)
-    answered[case.operation.label]["seconds"] += time.monotonic() - started
-    sent = "" if case.method.upper() == case.operation.method.upper() else f"{case.method.upper()} "
-    answered[case.operation.label][f"{sent}{response.status_code}"] += 1
-    case.validate_response(response, checks=CHECKS)
+def test_the_scope_checks_see_a_leak(db, fuzzer):
+    """The checks can fail: another unit's dossier in the path or in a body, another person's notice, and the
+    public lookup's 2xx only for the pair it was asked."""
+    from types import SimpleNamespace
+
+    from tests.api.fuzzing import no_foreign_dossier, no_foreign_notice
+
+    world = fuzzer.world
+    operation = {op.label: op for op in fuzzer.operations}
+    mine = sorted(world.may_see("reception"))
+    theirs = sorted(set(world.dossiers) - world.may_see("reception"))
+    assert mine and theirs
+
+    def answer(role, body, status=200, content_type="application/json"):
+        return SimpleNamespace(
+            status_code=status,
+            headers={"Content-Type": [content_type]},
+            content=body.encode() if isinstance(body, str) else json.dumps(body).encode(),
+            request=SimpleNamespace(headers=world.headers(role)),
+        )
+
+    detail = operation["GET /api/dossiers/{id}/"]
+    no_foreign_dossier(None, answer("reception", {}), detail.Case(path_parameters={"id": str(mine[0])}))
+    no_foreign_dossier(None, answer("reception", {}, 404), detail.Case(path_parameters={"id": str(theirs[0])}))
+    with pytest.raises(AssertionError, match="outside their scope"):
+        no_foreign_dossier(None, answer("reception", {}), detail.Case(path_parameters={"id": str(theirs[0])}))
+    foreign = world.dossiers[theirs[0]]
+    listing = operation["GET /api/dossiers/"].Case(query={})
+    for body in ({"results": [{"reference": foreign.reference}]}, {"results": [{"dossier": foreign.id}]}):
+        with pytest.raises(AssertionError, match="outside their scope"):
+            no_foreign_dossier(None, answer("reception", body), listing)
+    no_foreign_dossier(None, answer("province", {"results": [{"reference": foreign.reference}]}), listing)
+    register = operation["GET /api/centres/{agency_code}/register.csv"].Case(path_parameters={"agency_code": "x"})
+    with pytest.raises(AssertionError, match="outside their scope"):
+        no_foreign_dossier(None, answer("reception", f"a,{foreign.reference},b", content_type="text/csv"), register)
+
+    filing = operation["POST /api/dossiers/"].Case(body={}, media_type="application/json")
+    counter = {"channel": "direct", "reception_centre": world.centre_a.agency_code}
+    no_foreign_dossier(None, answer("reception", counter, 201), filing)
+    with pytest.raises(AssertionError, match="counter reception at a centre outside"):
+        no_foreign_dossier(None, answer("reception", {**counter, "reception_centre": "000.00.00.X"}, 201), filing)
+    with pytest.raises(AssertionError, match="counter reception at a centre outside"):
+        no_foreign_dossier(None, answer("leader", counter, 201), filing)
+
+    lookup = operation["GET /api/lookup/"]
+    shown = answer("anonymous", {"code": foreign.reference})
+    no_foreign_dossier(
+        None, shown, lookup.Case(query={"code": foreign.reference, "id_number": foreign.applicant_id_number})
+    )
+    with pytest.raises(AssertionError, match="outside their scope"):
+        no_foreign_dossier(None, shown, lookup.Case(query={"code": foreign.reference, "id_number": "000000000000"}))
+
+    notices = operation["GET /api/me/notifications/"].Case(query={})
+    citizen = world.users["citizen"].pk
+    others = [pk for pk, who in world.notices.items() if who != citizen]
+    own = [pk for pk, who in world.notices.items() if who == citizen]
+    assert others and own
+    no_foreign_notice(None, answer("citizen", {"results": [{"id": own[0]}]}), notices)
+    with pytest.raises(AssertionError, match="another person"):
+        no_foreign_notice(None, answer("citizen", {"results": [{"id": others[0]}]}), notices)
+
+
+def test_every_role_sees_what_the_facts_say(db, fuzzer):
+    """The scopes the checks hold the answers to, from the data built: each commune-level role sees some dossiers
+    and not others, the province office and the administrator all of them, the anonymous visitor none."""
+    world = fuzzer.world
+    everything = frozenset(world.dossiers)
+    assert world.may_see("anonymous") == frozenset()
+    assert world.may_see("province") == world.may_see("admin") == everything
+    for role in ("citizen", "other_citizen", "reception", "handler", "leader"):
+        assert frozenset() < world.may_see(role) < everything, role
+    assert world.may_see("citizen").isdisjoint(world.may_see("other_citizen"))
+    labels = {world.dossiers[pk].label for pk in world.may_see("reception") - world.may_see("leader")}
+    assert labels == {"B, returned at A", "other citizen at A for B's committee"}
+    assert len(fuzzer.operations) >= 40
+
+
+@pytest.mark.parametrize(
+    ("role", "label", "parameters"),
+    [
+        ("reception", "GET /api/dossiers/", {"query": {"page_size": 100}}),
+        ("province", "GET /api/dossiers/", {"query": {"page_size": 100}}),
+        ("citizen", "GET /api/dossiers/", {"query": {"page_size": 100}}),
+        ("reception", "GET /api/centres/{agency_code}/register.csv", {}),
+        ("reception", "GET /api/centres/{agency_code}/register.xlsx", {}),
+        ("citizen", "GET /api/me/notifications/", {"query": {"page_size": 100}}),
+    ],
+)
+def test_the_checks_read_the_dossiers_in_real_answers(db, fuzzer, fuzz_settings, role, label, parameters):
+    """What the dossier check reads in real answers (JSON, CSV, XLSX) is exactly what the role may see there: the
+    body scan is not blind."""
+    from django.utils import timezone
+
+    from tests.api.fuzzing.checks import _request_headers, no_foreign_dossier, shown_dossiers
+
+    world = fuzzer.world
+    operation = next(op for op in fuzzer.operations if op.label == label)
+    if "{agency_code}" in label:
+        today = timezone.localdate().isoformat()
+        parameters = {
+            "path_parameters": {"agency_code": world.centre_a.agency_code},
+            "query": {"from": today, "to": today},
+        }
+    response = operation.Case(**parameters).call(headers=world.headers(role))
+    assert response.status_code == 200, response.content[:300]
+    case = operation.Case(**parameters)
+    shown = shown_dossiers(world, case, response)
+    assert shown, "no dossier recognised in the answer"
+    assert shown <= world.may_see(role)
+    if label == "GET /api/dossiers/":
+        assert shown == world.may_see(role)
+    # the check knows who asked from the request the answer carries, and passes
+    assert world.role_of_token(_request_headers(response).get("Authorization")) == role
+    no_foreign_dossier(None, response, case)
