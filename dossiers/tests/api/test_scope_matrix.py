@@ -25,6 +25,7 @@ from dossiers.tests.factories import APPLICANT, UserFactory, required_documents,
 from dossiers.tests.states import PATHS, walk
 from dossiers.workflow import TRANSITIONS, Action, Role, State, can, target_state
 from portal.accounts.models import StaffRole
+from portal.tests.answers import comparable_headers
 
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -183,7 +184,7 @@ def request(client, method: str, url: str, body: dict | None = None, **headers) 
                 response = client.post(url, body or {}, content_type="application/json", **headers)
             wrote = totals() != before
             data = response.json() if response.get("Content-Type", "").startswith("application/json") else None
-            result = (response.status_code, sorted(response.headers.items()), response.content, data, wrote)
+            result = (response.status_code, comparable_headers(response), response.content, data, wrote)
             raise _Undo
     except _Undo:
         pass
