@@ -8,15 +8,17 @@ What it does, all on loopback, bounded in time, stopping by itself:
    working on the search before the catalogue exists; the numbers to report come from ``load_catalogue``;
 2. serves the portal with gunicorn, 2 sync workers, ``DEBUG=0``, persistent database connections;
 3. drives, with wrk (``apt-get install -y wrk``), at 32 connections for ``--duration`` seconds each:
-   ``/api/procedures/?q=…`` rotating through Vietnamese queries typed without diacritics, and
-   ``/api/_bench/baseline/`` (one ``SELECT 1`` through the same middleware and DRF stack);
-4. prints requests/s, p50 and p99 of both and the ratio search / baseline.
+   ``/api/_bench/baseline/`` (one ``SELECT 1`` through the same middleware and DRF stack), ``/api/procedures/?q=…``
+   rotating through 21 popular queries typed without diacritics, and the long tail: 6,000 distinct queries drawn
+   from the catalogue's names, each asked once;
+4. prints requests/s, p50 and p99 of each, the ratio search / baseline and the targets.
 
-Target: search ≥ 0.5 × baseline and search p99 < 50 ms at 32 connections — a citizen typing on a phone sees
-results as they type, while the search stays cheap next to the rest of the API. Benchmarks are not tests: the
-script prints, it does not gate CI.
+Targets, at 32 connections: popular queries (answered from the response cache after their first request) ≥ 0.5 ×
+baseline with p99 < 50 ms; the long tail (6,000 distinct queries, each asked once: every request a cache miss) ≥ 0.3
+× baseline with p99 < 100 ms — a citizen typing on a phone sees results as they type, whatever they type, while the
+search stays cheap next to the rest of the API. Benchmarks are not tests: the script prints, it does not gate CI.
 
-    .venv/bin/python bench/catalogue_search.py                 # full run (~1 min)
+    .venv/bin/python bench/catalogue_search.py                 # full run (~3 minutes)
     .venv/bin/python bench/catalogue_search.py --duration 30   # longer runs
 """
 
@@ -478,10 +480,19 @@ def main() -> None:
         f"ratio {ratio:.2f}, p99 {p99:.1f} ms: {verdict}"
     )
     tail_result = medians[scenarios[2][0]]
+    ratio, p99 = tail_result["rps"] / bare["rps"], tail_result["p99_us"] / 1000
+    verdict = "met" if ratio >= 0.3 and p99 < 100 else "NOT met"
     print(
-        f"long tail (every request a cache miss): ratio {tail_result['rps'] / bare['rps']:.2f}, "
-        f"p99 {tail_result['p99_us'] / 1000:.1f} ms"
+        f"target (long tail, every request a cache miss): search ≥ 0.30 × bare and p99 < 100 ms — "
+        f"ratio {ratio:.2f}, p99 {p99:.1f} ms: {verdict}"
     )
+    print("ratio of each round (search / bare, measured back to back):")
+    for label, _paths in scenarios[1:]:
+        rounds = [
+            result["rps"] / base["rps"] for result, base in zip(results[label], results[scenarios[0][0]], strict=True)
+        ]
+        p99s = [result["p99_us"] / 1000 for result in results[label]]
+        print(f"  {label:<26}" + "  ".join(f"{r:.2f} (p99 {p:.0f} ms)" for r, p in zip(rounds, p99s, strict=True)))
 
 
 if __name__ == "__main__":

@@ -27,11 +27,23 @@ than running the query. The fragments receive the query only as bound parameters
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
 
 from django.db import connections, transaction
-from django.db.models import BooleanField, Case, Expression, F, FloatField, IntegerField, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Expression,
+    F,
+    FloatField,
+    IntegerField,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Length
 
 from portal.common.text import fold, nfc
@@ -132,6 +144,12 @@ def _text(vendor: str) -> str:
     return _TEXT_PG if vendor == "postgresql" else "{folded}"
 
 
+def folded_text(vendor: str) -> NameSQL:
+    """The folded text the match and the ranks read: ``name_folded`` — on PostgreSQL, for a row left unfolded, the
+    fold of the name redone in SQL."""
+    return NameSQL(_text(vendor), output_field=CharField())
+
+
 def search_match(qs: QuerySet, terms: SearchTerms, *, vendor: str, similar_ids: list[int] | None = None) -> QuerySet:
     """Keep the versions the query matches.
 
@@ -195,6 +213,39 @@ def search_rank(qs: QuerySet, terms: SearchTerms, *, vendor: str, fuzzy: bool = 
     else:
         score = Value(0.0, output_field=FloatField())
     return qs.annotate(search_rank=NameSQL(sql, params, output_field=IntegerField()), search_score=score)
+
+
+def ranker(terms: SearchTerms) -> Callable[[str], Rank]:
+    """The rank :func:`search_rank` gives a name query, in Python, for the in-process index
+    (``procedures.search_index``): a function of a version's folded text padded with a space on each side
+    (``" " + text + " "``, where the text is ``name_folded``, or the SQL fold of the name when that is empty).
+
+    The same conditions as the SQL's ``CASE``: folded text and query hold only ``[0-9a-z.]`` and single spaces, so the
+    ``LIKE`` patterns there have no wildcard but their ``%``, and each is a comparison or an ``in`` on the padded text
+    (the phrase and the words neither begin nor end with a space). Every rank above ``ALL_WORDS`` needs
+    ``" " + phrase`` in the text: most names of a broad query are settled by that one test."""
+    phrase = terms.folded
+    exact = (f" {phrase} ", f" {_LEAD_IN}{phrase} ")  # text = phrase, text = 'thu tuc ' || phrase
+    inside = f" {phrase} "  # ' ' || text || ' ' LIKE '% phrase %'; as a start: text LIKE 'phrase %'
+    begun = f" {phrase}"  # ' ' || text LIKE '% phrase%'
+    lead_in_start = f" {_LEAD_IN}{phrase} "  # text LIKE 'thu tuc phrase %'
+    words = tuple(f" {word}" for word in terms.words)  # ' ' || text LIKE '% word%'
+
+    def rank(padded: str) -> Rank:
+        if begun in padded:
+            if padded in exact:
+                return Rank.EXACT
+            if padded.startswith(inside) or padded.startswith(lead_in_start):
+                return Rank.PREFIX
+            if inside in padded:
+                return Rank.PHRASE
+            return Rank.PHRASE_PREFIX
+        for word in words:
+            if word not in padded:
+                return Rank.SIMILAR
+        return Rank.ALL_WORDS
+
+    return rank
 
 
 def search_order(qs: QuerySet) -> QuerySet:

@@ -7,11 +7,26 @@ to keep consistent — and to find — in one place than split across modules th
 from __future__ import annotations
 
 import datetime
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import connection
-from django.db.models import Case, CharField, Count, FloatField, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +35,7 @@ from communes.models import ProcessingUnit
 from portal.common.errors import NotFound
 from portal.common.refcache import ReferenceCache, tables_fingerprint
 from portal.common.text import fold, nfc
-from procedures import search
+from procedures import search, search_index
 from procedures.models import (
     Component,
     Level,
@@ -138,9 +153,11 @@ def field_by_id(field_id: int) -> ProcedureField | None:
 
 # --- Catalogue search, facets, statistics, procedure page --------------------------------------------------
 #
-# Shapes for the public API (procedures/api) and the citizen pages. A search costs two statements: the grouped
-# facet query (which also gives the total) and the result page with its foreign keys joined; a query whose words
-# match nothing costs two more, the typo-tolerant pass.
+# Shapes for the public API (procedures/api) and the citizen pages. On PostgreSQL with the reference cache on (as in
+# production), a search runs in process on the index of the catalogue in force (procedures/search_index.py) and costs
+# no statement. Otherwise — SQLite, the test suite — it costs two: the grouped facet query (which also gives the
+# total) and the result page with its foreign keys joined. A query whose words match nothing costs two more in both
+# cases, the typo-tolerant pass (trigram similarity, PostgreSQL).
 
 LIST_RELATED = ("procedure", "field", "processing_unit")
 # What a line of the result list shows: the long texts (result, legal basis, fee note) stay in the database.
@@ -188,6 +205,31 @@ def catalogue_filter_q(name: str, value) -> Q:
         return Q(is_applied=value)
     if name == "source":
         return Q(procedure__source=value)
+    raise ValueError(f"unknown catalogue filter {name!r}")
+
+
+def catalogue_filter_test(name: str, value) -> Callable[[ProcedureVersion], bool]:
+    """:func:`catalogue_filter_q` as a test of a loaded version (its procedure, field and processing unit joined),
+    for the in-process search index (``procedures.search_index``)."""
+    if name == "level":
+        return lambda version: version.level == value
+    if name == "field":
+        return lambda version: version.field.slug == value
+    if name == "processing_unit":
+        return lambda version: version.processing_unit is not None and version.processing_unit.key == value
+    if name == "online_level":
+        return lambda version: version.online_level == value
+    if name == "channel":
+        attribute = f"channel_{value}"
+        return lambda version: getattr(version, attribute) is True
+    if name == "fee":
+        if value == "free":
+            return lambda version: version.fee_vnd == 0
+        return lambda version: version.fee_vnd is not None and version.fee_vnd > 0
+    if name == "applied":
+        return lambda version: version.is_applied == value
+    if name == "source":
+        return lambda version: version.procedure.source == value
     raise ValueError(f"unknown catalogue filter {name!r}")
 
 
@@ -309,26 +351,41 @@ def _facets(
         .values_list("field__slug", "field__name", "level", "online_level", "fee_bucket")
         .annotate(n=Count("id"))
     )
-    chosen = {name: filters.get(name) for name in PANEL_FACETS}
-    counts: dict[str, dict] = {name: {} for name in PANEL_FACETS}
+    return _facet_counts(rows, filters)
+
+
+@lru_cache(maxsize=1024)
+def _folded(name: str) -> str:
+    """``fold`` of a field name, remembered: the facet panel sorts by it on every search."""
+    return fold(name)
+
+
+def _facet_counts(rows: Iterable[tuple], filters: dict) -> CatalogueFacets:
+    """The facets from the rows of the grouped query — ``(field slug, field name, level, online level, fee bucket,
+    count)``, every filter but the facets' own applied — from SQL or from the in-process index."""
+    chosen = [(index, filters[name]) for index, name in enumerate(PANEL_FACETS) if filters.get(name) not in (None, "")]
+    counts: list[dict] = [{} for _name in PANEL_FACETS]
     field_names: dict[str, str] = {}
     total = 0
     for slug, name, level, online_level, fee, n in rows:
-        values = {"field": slug, "level": level, "online_level": online_level, "fee": fee}
+        values = (slug, level, online_level, fee)  # in the order of PANEL_FACETS
         field_names[slug] = name
-        ok = {facet: chosen[facet] in (None, "") or values[facet] == chosen[facet] for facet in PANEL_FACETS}
-        for facet in PANEL_FACETS:
-            if all(ok[other] for other in PANEL_FACETS if other != facet):
-                counts[facet][values[facet]] = counts[facet].get(values[facet], 0) + n
-        if all(ok.values()):
+        missed = [index for index, value in chosen if values[index] != value]
+        if not missed:  # every chosen filter holds: the row counts in every facet, and in the total
             total += n
-    fields = sorted(counts["field"].items(), key=lambda item: (-item[1], fold(field_names[item[0]])))
+            for facet, value in zip(counts, values, strict=True):
+                facet[value] = facet.get(value, 0) + n
+        elif len(missed) == 1:  # one filter fails: the row counts only in that filter's own facet
+            facet, value = counts[missed[0]], values[missed[0]]
+            facet[value] = facet.get(value, 0) + n
+    counts_of = dict(zip(PANEL_FACETS, counts, strict=True))
+    fields = sorted(counts_of["field"].items(), key=lambda item: (-item[1], _folded(field_names[item[0]])))
 
     def choices(facet: str, pairs) -> list[FacetCount]:
         return [
-            FacetCount(value=value, label=str(label), count=counts[facet][value])
+            FacetCount(value=value, label=str(label), count=counts_of[facet][value])
             for value, label in pairs
-            if counts[facet].get(value)
+            if counts_of[facet].get(value)
         ]
 
     return CatalogueFacets(
@@ -370,12 +427,22 @@ class CatalogueResults(Sequence):
 
 def catalogue_search(
     *, q: str | None = None, filters: dict | None = None, on: datetime.date | None = None
-) -> CatalogueSearch:
+) -> CatalogueSearch | IndexedSearch:
     """The search behind ``GET /api/procedures/``: facets and total first; only when the words of the query matched
-    nothing, the typo-tolerant pass. The result page is read with ``.page(start, stop)``."""
+    nothing, the typo-tolerant pass. The result page is read with ``.page(start, stop)``.
+
+    Answered by the in-process index (:func:`search_index_for`, an :class:`IndexedSearch`) where there is one, with
+    the same results; the typo-tolerant pass always runs in SQL."""
     filters = filters or {}
     terms = search.parse_query(q)
-    facets = _facets(terms, filters, on, None)
+    index = search_index_for(on)
+    if index is not None:
+        found = _indexed_search(index, terms, filters)
+        if found.facets.total or not search.fuzzy_available(terms, vendor=connection.vendor):
+            return found
+        facets = found.facets  # the words matched nothing: the typo-tolerant pass, in SQL
+    else:
+        facets = _facets(terms, filters, on, None)
     similar_ids = None
     if not facets.total:
         similar_ids = _similar_ids(terms, fuzzy=True)
@@ -386,6 +453,65 @@ def catalogue_search(
         approximate=bool(similar_ids) and facets.total > 0,
         ordered=_search_results(terms, filters, on, similar_ids),
     )
+
+
+#: The catalogue in force per day, searched in process (``procedures.search_index``): kept while the tables the results
+#: show are unchanged (the same tables as the response cache's fingerprint, ``catalogue_version``).
+search_indexes = ReferenceCache(
+    "catalogue-search", lambda: [ProcedureVersion, Procedure, ProcedureField, ProcessingUnit], max_entries=4
+)
+
+
+def search_index_for(on: datetime.date | None = None) -> search_index.CatalogueIndex | None:
+    """The in-process index of the versions in force on ``on`` (today by default); ``None`` where the reference
+    cache is off (SQLite, ``REFERENCE_CACHE`` false): the search then runs in SQL."""
+    if not search_indexes.enabled():
+        return None
+    on = on or timezone.localdate()
+    return search_indexes.get(("index", on), lambda: search_index.CatalogueIndex(_search_index_rows(on)))
+
+
+def _search_index_rows(on: datetime.date) -> list[ProcedureVersion]:
+    """The versions in force with what a result line shows, the folded text the search matches and their place in
+    ``ORDER BY name, id`` (the database's collation decides the order of names, here as in the search's SQL)."""
+    return list(
+        versions_in_force(on=on)
+        .select_related(*LIST_RELATED)
+        .only(*LIST_COLUMNS)
+        .annotate(
+            search_text=search.folded_text(connection.vendor),
+            name_order=Window(RowNumber(), order_by=[F("name").asc(), F("pk").asc()]),
+        )
+        .order_by("procedure__code", "pk")
+    )
+
+
+class IndexedSearch:
+    """A :class:`CatalogueSearch` answered by the in-process index: the same ``facets``, ``approximate`` (always
+    false: the typo-tolerant pass runs in SQL) and ``page()``, which returns the index's shared versions."""
+
+    approximate = False
+
+    def __init__(self, facets: CatalogueFacets, entries: list, terms: search.SearchTerms | None):
+        self.facets, self._entries, self._terms = facets, entries, terms
+        self._ranked: list[ProcedureVersion] | None = None
+
+    def page(self, start: int, stop: int) -> list[ProcedureVersion]:
+        if self._ranked is None:
+            self._ranked = [entry.version for entry in search_index.ranked(self._entries, self._terms)]
+        return self._ranked[start:stop]
+
+
+def _indexed_search(
+    index: search_index.CatalogueIndex, terms: search.SearchTerms | None, filters: dict
+) -> IndexedSearch:
+    """The search of :func:`catalogue_search` on the index: the matches, the facets as the grouped query counts them
+    (every filter but the facets' own applied), the results with every filter applied."""
+    matches = index.matches(terms)
+    tests = {name: catalogue_filter_test(name, value) for name, value in filters.items()}
+    others = [test for name, test in tests.items() if name not in PANEL_FACETS]
+    facets = _facet_counts(search_index.facet_rows(search_index.filtered(matches, others)), filters)
+    return IndexedSearch(facets, search_index.filtered(matches, list(tests.values())), terms)
 
 
 def procedure_detail(*, code: str, on: datetime.date | None = None) -> ProcedureVersion:

@@ -5,7 +5,11 @@ The conditions themselves live in ``procedures.selectors.catalogue_filter_q`` so
 OpenAPI description.
 """
 
+import copy
+from functools import cached_property
+
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from procedures import selectors
@@ -21,6 +25,25 @@ FEE_CHOICES = [
     ("free", _("Không mất phí")),
     ("paid", _("Có phí, lệ phí")),
 ]
+
+
+def _shared_fields(form_class: type[forms.Form]) -> type[forms.Form]:
+    """``form_class`` whose instances share its fields instead of deep-copying them.
+
+    A form deep-copies its fields on every instantiation, so that one form may change its own (a per-request
+    queryset, choices, a widget attribute). These fields are static choices and lengths that nothing changes after
+    the class is built, and the copy (choices, widgets, validators, error messages: some 400 objects) was a third
+    of a millisecond — a sixth of an uncached search request (bench/catalogue_search.py)."""
+
+    class SharedFieldsForm(form_class):
+        def __init__(self, *args, **kwargs):
+            self.base_fields = {}  # what BaseForm.__init__ deep-copies: nothing
+            super().__init__(*args, **kwargs)
+            del self.base_fields
+            self.fields = dict(form_class.base_fields)
+
+    SharedFieldsForm.__name__ = SharedFieldsForm.__qualname__ = form_class.__name__
+    return SharedFieldsForm
 
 
 class ProcedureFilter(django_filters.FilterSet):
@@ -44,11 +67,27 @@ class ProcedureFilter(django_filters.FilterSet):
 
     FILTERS = ("level", "field", "processing_unit", "online_level", "channel", "fee", "applied", "source")
 
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        # FilterSet.__init__ deep-copies every filter (choices, labels, methods) for ``.qs``; the views only validate
+        # the parameters (the selectors apply them), and the copy cost about as much as an uncached search itself
+        # (~0.2 ms, bench/catalogue_search.py): the filters are copied when ``.qs`` or the form class first needs them.
+        self.base_filters = {}  # what FilterSet.__init__ deep-copies into self.filters: nothing
+        super().__init__(data, queryset, request=request, prefix=prefix)
+        del self.base_filters, self.filters  # self.filters: from now on the cached property below
+
+    @cached_property
+    def filters(self) -> dict:
+        filters = copy.deepcopy(type(self).base_filters)
+        for filter_ in filters.values():  # as FilterSet.__init__ does
+            filter_.model = self.queryset.model
+            filter_.parent = self
+        return filters
+
     def get_form_class(self):
         # The fields are static (no per-request querysets): build the form class once, not on every request.
         cls = type(self)
         if "_form_class" not in cls.__dict__:
-            cls._form_class = super().get_form_class()
+            cls._form_class = _shared_fields(super().get_form_class())
         return cls._form_class
 
     def filter_noop(self, queryset, name, value):

@@ -6,7 +6,7 @@ Every coded value comes with a ``…_label`` in the request's language (Vietname
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.urls import reverse
 from django.utils.translation import get_language, gettext_lazy
@@ -148,6 +148,22 @@ class ProcedureListItemSerializer(serializers.Serializer):
     effective_from = serializers.DateField()
 
     def to_representation(self, version: ProcedureVersion) -> dict:
+        # The versions of the in-process search index (procedures.search_index) are shared and never change: their
+        # line is kept per language (a few microseconds a line instead of ~11).
+        memo = getattr(version, "list_item_memo", None)
+        if memo is None:
+            return self._line(version)
+        line = memo.get(self._language)
+        if line is None:
+            line = memo[self._language] = self._line(version)
+        return line
+
+    @cached_property
+    def _language(self) -> str | None:
+        return get_language()  # one serializer serves one request: asked once, not on every line
+
+    @staticmethod
+    def _line(version: ProcedureVersion) -> dict:
         unit = version.processing_unit
         procedure = version.procedure
         label_of = labels()
@@ -182,8 +198,20 @@ class FacetCountSerializer(serializers.Serializer):
 
 
 class FacetsSerializer(serializers.Serializer):
+    """The facets of a search (``selectors.CatalogueFacets``). Written out by hand, like the result lines: DRF
+    copies the declared fields of a serializer and of its nested serializers for every instance (0.2 ms a search)."""
+
     field = FacetCountSerializer(many=True)
     level = FacetCountSerializer(many=True)
+
+    def to_representation(self, facets) -> dict:
+        return {
+            name: [
+                {"value": str(count.value), "label": str(count.label), "count": int(count.count)}
+                for count in getattr(facets, name)
+            ]
+            for name in ("field", "level")
+        }
 
 
 class ComponentSerializer(serializers.ModelSerializer):
