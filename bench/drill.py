@@ -22,12 +22,13 @@ stops by itself. It needs root (it restarts PostgreSQL and Redis): **never run i
 4. **Table**, per fault: requests during the fault window, failed requests (5xx, a broken or hung connection), how
    many of those were a clean 503 JSON with ``Retry-After``, and the seconds until the system served normally again
    (from the fault to the first success after the last failure; and until the killed process answered again).
-5. **Integrity**, after the load stopped and the outbox drained (at most ``--drain`` seconds): every dossier a client
-   was told was created exists exactly once (by id and by idempotency key) and no other appeared; every received
-   one has a code, codes are unique and each centre's sequence per day is 1…n with n = its counter; every
-   notification row is sent, and appears exactly once in the SMS sink (``var/up/sms.jsonl``, keyed by the row's
-   dedupe key) — nothing lost, nothing sent twice; every dossier's audit trail chains from its filing to its
-   present state without a gap. Exit status 1 when a check fails or the target is missed.
+5. **Integrity**, after the load stopped and the outbox drained (at most ``--drain`` seconds): ``manage.py
+   check_integrity`` (``dossiers.selectors.integrity``, the checks a restored backup is put through) with the
+   dossiers clients were told were created and the SMS sink (``var/up/sms.jsonl``) — each told dossier exists exactly
+   once; codes unique and each centre's sequence per day 1…n with n = its counter; every outbox row sent and in the
+   sink exactly once, nothing pending; every audit trail chains from the creation to the present state — then what
+   only the drill knows: no dossier appeared that no client was told of, and each idempotency key maps to exactly
+   one dossier. Exit status 1 when a check fails or the target is missed.
 
 Target (issue 15): nothing lost or duplicated; failed requests only while PostgreSQL itself is down, each a clean
 503 JSON with Retry-After; recovery under 10 s after each fault.
@@ -39,12 +40,11 @@ Target (issue 15): nothing lost or duplicated; failed requests only while Postgr
 from __future__ import annotations
 
 import argparse
+import datetime
 import http.client
-import itertools
 import json
 import os
 import random
-import re
 import signal
 import subprocess
 import sys
@@ -94,7 +94,11 @@ def is_up() -> bool:
 
 
 def pid_of(name: str) -> int:
-    return int((UP_DIR / "pids" / f"{name}.pid").read_text())
+    """The pid deploy/keep wrote for ``name`` (0 while there is none)."""
+    try:
+        return int((UP_DIR / "pids" / f"{name}.pid").read_text())
+    except (OSError, ValueError):
+        return 0
 
 
 def children_of(pid: int) -> list[int]:
@@ -431,7 +435,7 @@ def kill_gunicorn(env: dict[str, str]) -> dict:
     began = time.monotonic()
     port = int(env["WEB1_PORT"])
     # deploy/keep starts a new master; it answers once its workers have loaded the application
-    back = wait_until(lambda: pid_of("web1") != master and answers(port), 60)
+    back = wait_until(lambda: pid_of("web1") not in (0, master) and answers(port), 60)
     return {
         "killed": f"web1 master + {len(victims) - 1} workers",
         "process back after s": None if back is None else round(back, 1),
@@ -462,7 +466,7 @@ def kill_worker(env: dict[str, str]) -> dict:
     for pid in victims:
         os.kill(pid, signal.SIGKILL)
     began = time.monotonic()
-    back = wait_until(lambda: (UP_DIR / "pids" / "worker1.pid").exists() and pid_of("worker1") != main, 30)
+    back = wait_until(lambda: pid_of("worker1") not in (0, main), 30)
     ping = None
     if back is not None:
         ping = wait_until(
@@ -548,113 +552,68 @@ def drained(database_url: str) -> bool:
     return pending == 0
 
 
-def integrity(database_url: str, journal: Journal, started_wall: float) -> tuple[list[str], dict]:
+def integrity(env: dict[str, str], journal: Journal, started_wall: float) -> tuple[list[str], dict]:
+    """The checks of ``manage.py check_integrity`` (``dossiers.selectors.integrity``: the dossiers told created,
+    codes, outbox with the SMS sink, audit trails), then what only the drill knows: no dossier appeared that no
+    client was told of, and each idempotency key maps to its one dossier."""
     problems: list[str] = []
-    connection = connect(database_url)
+    created = UP_DIR / "drill-created.txt"
+    created.write_text("".join(f"{pk}\n" for pk in journal.created), encoding="utf-8")
+    since = datetime.datetime.fromtimestamp(started_wall, datetime.UTC).isoformat()
+    completed = subprocess.run(
+        [
+            *(sys.executable, "manage.py", "check_integrity", "--json", "--created", str(created)),
+            *("--outbox-since", since, "--sms-sink", str(UP_DIR / "sms.jsonl"), "--outbox-grace", "0"),
+        ],
+        cwd=ROOT,
+        env=django_env(env),
+        capture_output=True,
+        text=True,
+    )
+    try:
+        checks = {check["name"]: check for check in json.loads(completed.stdout)["checks"]}
+    except (ValueError, KeyError):
+        return [f"check_integrity did not report (exit {completed.returncode}): {completed.stderr[-500:]}"], {}
+    for check in checks.values():
+        for kind, count in check["violations"].items():
+            problems.append(f"{check['name']}: {count} {kind} (" + "; ".join(check["examples"][kind][:3]) + ")")
+
+    given = dict(journal.created)
+    connection = connect(env["DATABASE_URL"])
     with connection, connection.cursor() as cursor:
-        given = dict(journal.created)
         cursor.execute(
-            "SELECT d.id, d.state, d.code, d.reception_centre_id FROM dossiers_dossier d "
-            "JOIN accounts_user u ON u.id = d.filed_by_id WHERE u.username LIKE 'bench-citizen-%%' "
-            "AND d.filed_at >= to_timestamp(%s)",
+            "SELECT d.id, d.state FROM dossiers_dossier d JOIN accounts_user u ON u.id = d.filed_by_id "
+            "WHERE u.username LIKE 'bench-citizen-%%' AND d.filed_at >= to_timestamp(%s)",
             [started_wall],
         )
-        found = {row[0]: row[1:] for row in cursor.fetchall()}
-        missing = set(given) - set(found)
-        extra = set(found) - set(given)
-        if missing:
-            problems.append(f"{len(missing)} dossiers a client was told were created do not exist")
-        if extra:
-            # a filing whose every answer was lost (the client gave up at the end): counted, not hidden
-            problems.append(f"{len(extra)} dossiers exist that no client was told about")
+        found = dict(cursor.fetchall())
         cursor.execute(
             "SELECT key, count(*), count(DISTINCT dossier_id) FROM dossiers_idempotencykey WHERE key = ANY(%s) "
             "GROUP BY key",
             [journal.keys],
         )
         by_key = {key: (rows, dossiers) for key, rows, dossiers in cursor.fetchall()}
-        twice = [key for key, (rows, dossiers) in by_key.items() if rows != 1 or dossiers != 1]
-        if twice:
-            problems.append(f"{len(twice)} idempotency keys map to more than one dossier")
-        unkeyed = [pk for pk, key in given.items() if key not in by_key]
-        if unkeyed:
-            problems.append(f"{len(unkeyed)} created dossiers do not carry the key they were filed with")
-        without_code = [pk for pk, (state, code, _c) in found.items() if state != "filed" and not code]
-        if without_code:
-            problems.append(f"{len(without_code)} received dossiers without a code")
-        cursor.execute("SELECT count(code), count(DISTINCT code) FROM dossiers_dossier WHERE code IS NOT NULL")
-        codes, distinct = cursor.fetchone()
-        if codes != distinct:
-            problems.append(f"{codes - distinct} duplicated dossier codes")
-        cursor.execute(
-            "SELECT DISTINCT reception_centre_id, (received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date "
-            "FROM dossiers_dossier WHERE id = ANY(%s) AND code IS NOT NULL",
-            [list(found)],
-        )
-        days = cursor.fetchall()
-        for centre, day in days:
-            cursor.execute(
-                "SELECT code FROM dossiers_dossier WHERE reception_centre_id = %s AND code IS NOT NULL "
-                "AND legacy_code = '' AND (received_at AT TIME ZONE 'Asia/Ho_Chi_Minh')::date = %s",
-                [centre, day],
-            )
-            numbers = sorted(int(re.search(r"(\d+)$", code).group(1)) for (code,) in cursor.fetchall())
-            cursor.execute("SELECT last FROM dossiers_dailysequence WHERE centre_id = %s AND day = %s", [centre, day])
-            counter = cursor.fetchone()
-            if numbers != list(range(1, len(numbers) + 1)) or counter is None or counter[0] != len(numbers):
-                problems.append(f"centre {centre} on {day}: {len(numbers)} codes, counter {counter}: not 1…n")
-        # the audit trail: from the filing to the present state, each step from the state the previous one left
-        cursor.execute(
-            "SELECT dossier_id, from_state, to_state FROM dossiers_auditevent WHERE dossier_id = ANY(%s) "
-            "ORDER BY dossier_id, at, id",
-            [list(found)],
-        )
-        trails: dict[int, list[tuple[str, str]]] = {}
-        for dossier_id, before, after in cursor.fetchall():
-            trails.setdefault(dossier_id, []).append((before, after))
-        broken = 0
-        for pk, (state, _code, _centre) in found.items():
-            trail = [step for step in trails.get(pk, []) if step[0] != step[1]]
-            chain_ok = bool(trail) and trail[0][0] == "" and trail[-1][1] == state
-            chain_ok = chain_ok and all(a[1] == b[0] for a, b in itertools.pairwise(trail))
-            broken += not chain_ok
-        if broken:
-            problems.append(f"{broken} dossiers whose audit trail does not chain from filing to their state")
-        # the outbox: every row sent, each exactly once in the SMS sink
-        cursor.execute(
-            "SELECT status, count(*) FROM notifications_notification WHERE created_at >= to_timestamp(%s) GROUP BY 1",
-            [started_wall],
-        )
-        statuses = dict(cursor.fetchall())
-        cursor.execute(
-            "SELECT dedupe_key FROM notifications_notification WHERE created_at >= to_timestamp(%s) "
-            "AND channel = 'sms' AND status = 'sent'",
-            [started_wall],
-        )
-        sent_sms = {key for (key,) in cursor.fetchall()}
     connection.close()
-    pending = statuses.get("pending", 0)
-    if pending:
-        problems.append(f"{pending} notifications still pending after the drain")
-    sink = UP_DIR / "sms.jsonl"
-    deliveries = Counter()
-    if sink.exists():
-        for line in sink.read_text(encoding="utf-8").splitlines():
-            key = json.loads(line).get("key")
-            if key in sent_sms:
-                deliveries[key] += 1
-    never = len(sent_sms - set(deliveries))
-    twice = sum(1 for count in deliveries.values() if count > 1)
-    if never:
-        problems.append(f"{never} SMS rows marked sent are not in the sink")
+    extra = set(found) - set(given)
+    if extra:
+        # a filing whose every answer was lost (the client gave up at the end): counted, not hidden
+        problems.append(f"{len(extra)} dossiers exist that no client was told about")
+    twice = [key for key, (rows, dossiers) in by_key.items() if rows != 1 or dossiers != 1]
     if twice:
-        problems.append(f"{twice} SMS rows were delivered more than once")
+        problems.append(f"{len(twice)} idempotency keys map to more than one dossier")
+    unkeyed = [pk for pk, key in given.items() if key not in by_key]
+    if unkeyed:
+        problems.append(f"{len(unkeyed)} created dossiers do not carry the key they were filed with")
+    outbox = checks.get("outbox", {"notes": {}, "checked": 0})
     counted = {
         "dossiers told created": len(given),
-        "received": sum(1 for state, *_ in found.values() if state != "filed"),
-        "centre-days checked": len(days),
-        "notifications": sum(statuses.values()),
-        "SMS delivered": sum(deliveries.values()),
+        "received": sum(1 for state in found.values() if state != "filed"),
+        "codes checked": checks.get("codes", {}).get("checked", 0),
+        "centre-days": checks.get("codes", {}).get("notes", {}).get("centre_days", 0),
+        "trails checked": checks.get("audit", {}).get("checked", 0),
+        "notifications": outbox["checked"],
+        "SMS delivered": outbox["notes"].get("sms_received", 0),
+        "SMS resends dropped by key": outbox["notes"].get("sms_resends_dropped", 0),
     }
     return problems, counted
 
@@ -741,7 +700,7 @@ def main() -> None:
             thread.join(timeout=TIMEOUT + 5)
         print(f"load stopped; waiting for the outbox to drain (at most {args.drain:.0f} s)")
         drain = wait_until(lambda: drained(env["DATABASE_URL"]), args.drain)
-        problems, counted = integrity(env["DATABASE_URL"], journal, started_wall)
+        problems, counted = integrity(env, journal, started_wall)
     finally:
         if started_here and not args.keep_up:
             subprocess.run(["bash", "deploy/down"], cwd=ROOT)

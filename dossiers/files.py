@@ -48,9 +48,12 @@ def documents_sweep(*, margin: timedelta = DEFAULT_MARGIN, dry_run: bool = False
     report = SweepReport()
     cutoff = timezone.now() - margin
     for root, model, owner in ROOTS:
-        if not storage.exists(root):
+        # listdir, not exists(): on S3 a folder is a prefix, not an object, and exists() is always false for it
+        try:
+            directories = storage.listdir(root)[0]
+        except FileNotFoundError:  # a local directory not made yet
             continue
-        for directory in storage.listdir(root)[0]:
+        for directory in directories:
             known = set(
                 model.objects.filter(**{owner: int(directory)}).values_list("file", flat=True)
                 if directory.isdigit()

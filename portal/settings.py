@@ -24,6 +24,7 @@ from celery.schedules import crontab
 from csp import constants as csp_constants
 
 from portal.envcheck import validate_environment
+from portal.storage import s3_storage_options
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -217,16 +218,14 @@ _PRIVATE_BACKEND = env.str("PRIVATE_STORAGE_BACKEND", default="django.core.files
 if _PRIVATE_BACKEND.endswith("FileSystemStorage"):
     _PRIVATE_OPTIONS: dict = {"location": env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private"))}
 else:
-    _PRIVATE_OPTIONS = {
-        "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME", default=""),
-        "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-        "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-        "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-        "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-        "default_acl": "private",
-        "querystring_auth": True,
-        "file_overwrite": False,
-    }
+    # private ACL, no overwrite, signed URLs only: portal/storage.py (the object-storage tests build it the same way)
+    _PRIVATE_OPTIONS = s3_storage_options(
+        bucket_name=env.str("AWS_STORAGE_BUCKET_NAME", default=""),
+        endpoint_url=env.str("AWS_S3_ENDPOINT_URL", default=""),
+        region_name=env.str("AWS_S3_REGION_NAME", default=""),
+        access_key=env.str("AWS_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("AWS_SECRET_ACCESS_KEY", default=""),
+    )
 # WhiteNoise: in development and tests it reads static/ through the finders (nothing collected yet, so its
 # "no directory at STATIC_ROOT" warning is expected there and silenced)
 WHITENOISE_USE_FINDERS = not IS_PRODUCTION

@@ -13,7 +13,9 @@ duplicate."""
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import socket
 import sys
 import urllib.error
@@ -87,7 +89,19 @@ class ConsoleBackend:
 
 
 class FileBackend:
-    """Development and tests: append each SMS as a JSON line to ``SMS_FILE_PATH`` (a sink, not a log)."""
+    """Development, tests and the fault drill: the gateway's stand-in. Each SMS is appended as a JSON line to
+    ``SMS_FILE_PATH`` (a sink, not a log).
+
+    Like the gateway, it honours the ``Idempotency-Key``: a message whose key is already in the sink is written with
+    ``"duplicate": true`` — the record of a request the gateway answered but did not deliver again. The outbox sends
+    a row again only when its "sent" was not recorded: PostgreSQL went away between the gateway's answer and the
+    commit (the fault drill restarts it under load), so the row stayed pending and the re-dispatcher brought it back.
+    ``notifications.integrity`` counts what reached the phone (the lines without the mark) and the resends dropped.
+
+    The key check is exact across processes: the file is locked (``flock``) while it is read and appended; each
+    process remembers the keys it read and where it stopped, and reads only the lines added since."""
+
+    _seen: dict[str, tuple[int, int, set[str]]] = {}  # path -> (inode, bytes read, keys in them), per process
 
     def open(self) -> None:
         pass
@@ -99,5 +113,25 @@ class FileBackend:
         path = Path(settings.SMS_FILE_PATH)
         path.parent.mkdir(parents=True, exist_ok=True)
         line = {"at": timezone.now().isoformat(), "to": outgoing.to, "text": outgoing.body, "key": outgoing.key}
-        with path.open("a", encoding="utf-8") as sink:
-            sink.write(json.dumps(line, ensure_ascii=False) + "\n")
+        with path.open("ab+") as sink:
+            fcntl.flock(sink.fileno(), fcntl.LOCK_EX)  # released when the file is closed
+            keys = self._keys(path, sink)
+            if outgoing.key in keys:
+                line["duplicate"] = True
+            sink.seek(0, os.SEEK_END)
+            sink.write((json.dumps(line, ensure_ascii=False) + "\n").encode())
+            sink.flush()
+            keys.add(outgoing.key)
+            self._seen[str(path)] = (os.fstat(sink.fileno()).st_ino, sink.tell(), keys)
+
+    def _keys(self, path: Path, sink) -> set[str]:
+        """The keys in the sink: those remembered, and those of the lines written since (by any process)."""
+        inode, read, keys = self._seen.get(str(path), (0, 0, set()))
+        status = os.fstat(sink.fileno())
+        if status.st_ino != inode or status.st_size < read:  # another file, or emptied: read it all
+            read, keys = 0, set()
+        sink.seek(read)
+        for raw in sink:
+            if raw.endswith(b"\n"):
+                keys.add(json.loads(raw).get("key"))
+        return keys

@@ -16,6 +16,7 @@ import json
 import logging
 import smtplib
 import threading
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -24,6 +25,7 @@ from django.utils import timezone
 from notifications.channels import Outgoing, PermanentError, TransientError, sms_backend
 from notifications.channels.email import EmailChannel, message_id
 from notifications.channels.sms import ConsoleBackend, FileBackend, HttpGatewayBackend
+from notifications.integrity import sms_sink_keys
 from notifications.models import Channel, Kind, Notification, Status
 from notifications.services import NewNotification, deliver_keys, notifications_write
 from notifications.templates import render, sample_context
@@ -490,3 +492,27 @@ def test_the_file_backend_appends_json_lines(settings, tmp_path):
     assert written[1]["key"] == row.dedupe_key
     assert written[1]["text"] == render(Kind.RECEIVED, Channel.SMS, "en", sample_context(Kind.RECEIVED))[1]
     assert timezone.datetime.fromisoformat(written[1]["at"]).tzinfo is not None
+
+
+def test_the_file_backend_drops_a_resend_by_its_key_as_the_gateway_does(settings, tmp_path):
+    """A row sent again with the same key (its "sent" was not committed) is marked, not delivered twice; another
+    process's lines count too (each reads what was added since it last looked)."""
+    settings.SMS_FILE_PATH = str(tmp_path / "out.jsonl")
+    first, other = outgoing("tin một"), outgoing("tin hai")
+    FileBackend().send(first)
+    FileBackend._seen.clear()  # as if the next send came from another process
+    FileBackend().send(first)
+    FileBackend().send(other)
+    FileBackend().send(first)
+    written = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(item["key"], item.get("duplicate", False)) for item in written] == [
+        (first.key, False),
+        (first.key, True),
+        (other.key, False),
+        (first.key, True),
+    ]
+    delivered, dropped = sms_sink_keys(tmp_path / "out.jsonl")
+    assert (delivered, dropped) == (Counter({first.key: 1, other.key: 1}), 2)
+    (tmp_path / "out.jsonl").write_text("", encoding="utf-8")  # emptied: nothing is remembered from before
+    FileBackend().send(first)
+    assert "duplicate" not in json.loads((tmp_path / "out.jsonl").read_text(encoding="utf-8"))
