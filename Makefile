@@ -16,7 +16,9 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 PYTEST_WORKERS ?= 2
 TEST_ENV := DJANGO_ENV=test DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL)
 # The embedded default: whatever the shell exports, `make run` uses SQLite and eager Celery.
-RUN_ENV := DJANGO_ENV=development DATABASE_URL= REDIS_URL= CELERY_TASK_ALWAYS_EAGER=1
+# The links in the demo's notices point at the address it is served on, unless PUBLIC_BASE_URL says otherwise.
+RUN_ENV := DJANGO_ENV=development DATABASE_URL= REDIS_URL= CELERY_TASK_ALWAYS_EAGER=1 \
+  PUBLIC_BASE_URL=$${PUBLIC_BASE_URL:-http://$(HOST):$(PORT)}
 
 .PHONY: run setup pdf-deps test pytest lint format messages worker beat check-deploy clean up down
 
