@@ -303,6 +303,13 @@ class Load:
             self.stop.wait(min(max(wait, 0.3), 2.0))
         return 0, {}, {}
 
+    def read_dossier(self, pk: int, officer_token: str):
+        """The dossier as it is now, as the officer sees it (after an answer was lost, or a newer step was taken)."""
+        headers = {"Authorization": f"Token {officer_token}"}
+        return self.retrying(
+            lambda: send(self.port, "GET", f"/api/dossiers/{pk}/", kind="desk", journal=self.journal, headers=headers)
+        )
+
     def file_and_receive(self, citizen: dict, centre: str, officer_token: str, number: int) -> None:
         key = uuid.uuid4().hex
         with self.journal.lock:
@@ -337,16 +344,7 @@ class Load:
         )
         if status == 409 and received.get("state") == "received":
             # an earlier attempt went through but its answer was lost: read the dossier as it is now
-            status, answer, received = self.retrying(
-                lambda: send(
-                    self.port,
-                    "GET",
-                    f"/api/dossiers/{filed['id']}/",
-                    kind="desk",
-                    journal=self.journal,
-                    headers={"Authorization": f"Token {officer_token}"},
-                )
-            )
+            status, answer, received = self.read_dossier(filed["id"], officer_token)
         if status != 200:
             if self.stop.is_set() and status == 0:
                 return
@@ -362,16 +360,7 @@ class Load:
         )
         if status == 409 and transferred.get("code") == "stale_version":
             # something else moved the dossier on since the answer we hold (a clerk would reload the page)
-            status, answer, current = self.retrying(
-                lambda: send(
-                    self.port,
-                    "GET",
-                    f"/api/dossiers/{filed['id']}/",
-                    kind="desk",
-                    journal=self.journal,
-                    headers={"Authorization": f"Token {officer_token}"},
-                )
-            )
+            status, answer, current = self.read_dossier(filed["id"], officer_token)
             if status == 200 and current.get("state") == "received":
                 officer = {"Authorization": f"Token {officer_token}", "If-Match": answer.get("etag", "")}
                 status, _answer, transferred = self.retrying(

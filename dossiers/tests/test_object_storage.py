@@ -129,6 +129,18 @@ def assert_no_bucket_address(bucket: Bucket, *answers) -> None:
             assert needle.encode() not in text and needle not in head, needle
 
 
+def citizen_filing(world) -> tuple[Client, dict]:
+    """The world's citizen logged in, and the body of an online filing of theirs at the world's centre."""
+    citizen = Client()
+    citizen.force_login(world.citizen)
+    body = {
+        "procedure": "1.001193",
+        "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
+        "reception_centre": world.centre.agency_code,
+    }
+    return citizen, body
+
+
 def test_the_storage_is_resolved_when_used_not_at_import(bucket):
     from storages.backends.s3 import S3Storage
 
@@ -139,13 +151,7 @@ def test_the_storage_is_resolved_when_used_not_at_import(bucket):
 
 
 def test_filing_over_the_api_keeps_every_file_private_and_downloads_scoped_and_audited(world, bucket):
-    citizen = Client()
-    citizen.force_login(world.citizen)
-    body = {
-        "procedure": "1.001193",
-        "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
-        "reception_centre": world.centre.agency_code,
-    }
+    citizen, body = citizen_filing(world)
     filed = citizen.post("/api/dossiers/", filing_form(body), HTTP_IDEMPOTENCY_KEY="s3-1")
     assert filed.status_code == 201, filed.content
     dossier = Dossier.objects.get(pk=filed.json()["id"])
@@ -229,13 +235,7 @@ def test_the_filing_pages_keep_drafts_and_documents_in_the_bucket(world, bucket,
 
 def test_no_object_is_ever_overwritten(world, bucket):
     """The same scan sent twice has the same name (its SHA-256): the second gets a name of its own."""
-    citizen = Client()
-    citizen.force_login(world.citizen)
-    body = {
-        "procedure": "1.001193",
-        "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
-        "reception_centre": world.centre.agency_code,
-    }
+    citizen, body = citizen_filing(world)
     dossier_id = citizen.post("/api/dossiers/", filing_form(body)).json()["id"]
     again = citizen.post(f"/api/dossiers/{dossier_id}/documents/", {"file": tiny_pdf("lan-2.pdf")})
     assert again.status_code == 201
@@ -249,13 +249,7 @@ def test_no_object_is_ever_overwritten(world, bucket):
 
 
 def test_a_file_missing_from_the_bucket_is_a_404_and_the_checks_find_it(world, bucket):
-    citizen = Client()
-    citizen.force_login(world.citizen)
-    body = {
-        "procedure": "1.001193",
-        "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
-        "reception_centre": world.centre.agency_code,
-    }
+    citizen, body = citizen_filing(world)
     dossier_id = citizen.post("/api/dossiers/", filing_form(body)).json()["id"]
     document = Document.objects.get(dossier_id=dossier_id)
     assert check_documents().ok
@@ -277,13 +271,7 @@ def test_a_backup_of_the_bucket_restores_into_another_bucket(transactional_world
     """``manage.py backup`` and ``restore_backup`` configured for S3 by their environment, as in production: every
     object of one bucket, verified, into a fresh database and another bucket, still private."""
     world = transactional_world
-    citizen = Client()
-    citizen.force_login(world.citizen)
-    body = {
-        "procedure": "1.001193",
-        "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
-        "reception_centre": world.centre.agency_code,
-    }
+    citizen, body = citizen_filing(world)
     dossier_id = citizen.post("/api/dossiers/", filing_form(body)).json()["id"]
     citizen.post(f"/api/dossiers/{dossier_id}/documents/", {"file": tiny_png("cccd.png")})
     source = {key: bucket.read(key) for key in bucket.keys()}
