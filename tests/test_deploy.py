@@ -1,13 +1,17 @@
 """The pieces of `make up` that can be checked without bringing the whole topology up (bench/drill.py does that):
-the nginx configuration is valid and says what the README says, and deploy/keep starts a killed process again."""
+the nginx configuration is valid and says what the README says, PgBouncer's (``PGBOUNCER=1``) serves the portal in
+transaction mode, and deploy/keep starts a killed process again."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -67,6 +71,110 @@ def test_the_nginx_configuration_says_what_the_readme_says(rendered):
     assert "proxy_next_upstream error timeout http_502 non_idempotent;" in text
     assert '"$request_method:$http_idempotency_key$http_if_match"' in text
     assert "location = /metrics" in text and "deny all;" in text
+
+
+def pgbouncer() -> str:
+    found = shutil.which("pgbouncer") or ("/usr/sbin/pgbouncer" if Path("/usr/sbin/pgbouncer").exists() else None)
+    if found is None:
+        missing("pgbouncer is not installed (apt-get install pgbouncer; PGBOUNCER=1 make up installs it)")
+    return found
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def pooled(django_db_setup, django_db_blocker, tmp_path):
+    """PgBouncer with deploy/pgbouncer.ini.in filled in as deploy/up fills it, in front of this test database; its
+    port and the database's settings."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    port = _free_port()
+    tmp_path.chmod(0o755)  # as root, PgBouncer becomes the postgres user, who reads its files
+    text = (ROOT / "deploy" / "pgbouncer.ini.in").read_text()
+    for name, value in {
+        "UP_DIR": str(tmp_path),
+        "DB_NAME": database["NAME"],
+        "DB_HOST": database["HOST"] or "127.0.0.1",
+        "DB_PORT": str(database["PORT"] or 5432),
+        "DB_USER": database["USER"] or "postgres",
+        "PGBOUNCER_PORT": str(port),
+        "POOL_SIZE": "4",
+    }.items():
+        text = text.replace(f"@@{name}@@", value)
+    assert "@@" not in text
+    (tmp_path / "pgbouncer.ini").write_text(text)
+    (tmp_path / "pgbouncer-users.txt").write_text(f'"{database["USER"] or "postgres"}" ""\n')
+    as_user = ["-u", "postgres"] if os.geteuid() == 0 else []
+    process = subprocess.Popen(
+        [pgbouncer(), *as_user, str(tmp_path / "pgbouncer.ini")], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    try:
+        _wait_for(lambda: process.poll() is None and _answers(port), "PgBouncer listening", limit=10)
+        yield port, database
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _answers(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db  # the test database is set up for the tests that ask for it
+def test_pgbouncer_serves_the_portal_in_transaction_mode(pooled):
+    """The portal's own processes through PgBouncer as make up runs them: DB_TRANSACTION_POOLING turns Django's
+    server-side cursors off, and the integrity checks — QuerySet.iterator() over every table they read, window
+    functions, a transaction-scoped advisory lock — run through the pool."""
+    import psycopg2
+
+    port, database = pooled
+    user = database["USER"] or "postgres"
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "DB_"))},
+        "DJANGO_ENV": "test",
+        "DATABASE_URL": f"postgres://{user}@127.0.0.1:{port}/{database['NAME']}",
+        "DB_TRANSACTION_POOLING": "1",
+    }
+    code = (
+        "from django.db import connection, transaction\n"
+        "with transaction.atomic(), connection.cursor() as cursor:\n"
+        "    cursor.execute('SELECT pg_advisory_xact_lock(15)')\n"
+        '    cursor.execute("SET LOCAL enable_seqscan = off")\n'
+        "print(connection.settings_dict['DISABLE_SERVER_SIDE_CURSORS'], connection.settings_dict['PORT'])"
+    )
+    shell = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert shell.stdout.strip().splitlines()[-1].split() == ["True", str(port)]
+    checked = subprocess.run(
+        [sys.executable, "manage.py", "check_integrity", "--json"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert {check["name"] for check in json.loads(checked.stdout)["checks"]} == {"codes", "outbox", "audit"}
+    # PgBouncer's console: the pool is in transaction mode and it served those transactions
+    console = psycopg2.connect(host="127.0.0.1", port=port, user=user, dbname="pgbouncer")
+    console.autocommit = True
+    with console.cursor() as cursor:
+        cursor.execute("SHOW POOLS")
+        columns = [column.name for column in cursor.description]
+        pools = {row[columns.index("database")]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+        cursor.execute("SHOW STATS")
+        columns = [column.name for column in cursor.description]
+        stats = {row[columns.index("database")]: dict(zip(columns, row, strict=True)) for row in cursor.fetchall()}
+    console.close()
+    assert pools[database["NAME"]]["pool_mode"] == "transaction"
+    assert stats[database["NAME"]]["total_xact_count"] > 5
 
 
 def test_keep_starts_a_killed_process_again_and_stops_with_it(tmp_path):
