@@ -168,6 +168,21 @@ def dossier_get(*, user, dossier_id: int) -> Dossier:
     return dossier
 
 
+def dossiers_get_many(*, user, dossier_ids: list[int]) -> dict[int, Dossier]:
+    """The dossiers of ``dossier_ids`` that ``user`` may see, by id, with what ``dossier_get`` loads: one query for
+    the dossiers and one per detail list, however many they are (the receipts printed together)."""
+    if not dossier_ids:
+        return {}
+    found = (
+        dossiers_visible_to(user)
+        .select_related(*DETAIL_RELATED)
+        .prefetch_related(*detail_prefetches())
+        .filter(pk__in=dossier_ids)
+        .order_by()
+    )
+    return {dossier.pk: dossier for dossier in found}
+
+
 def dossier_detail_of(dossier: Dossier, *, known: dict[str, list] | None = None) -> Dossier:
     """The detail of a dossier a service just wrote, from the object in hand: its joined foreign keys are not read
     again; ``known`` lists (rows the service wrote to a new dossier, in order) are attached as they are; the other

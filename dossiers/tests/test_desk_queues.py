@@ -264,6 +264,21 @@ def test_bulk_receipts_print_one_sheet_per_dossier(world):
     assert html.count("<html") == 1 and html.count("</body>") == 1
 
 
+def test_receipts_printed_together_run_the_same_queries_however_many(world, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for(world.reception)
+    first = dossier_in(world, State.RECEIVED)
+    client.get(reverse("desk-receipts"), {"ho_so": [first.pk]})  # warm the per-process caches
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("desk-receipts"), {"ho_so": [first.pk]}).status_code == 200
+    more = [first, *(dossier_in(world, State.RECEIVED) for _ in range(4))]
+    with django_assert_max_num_queries(len(one.captured_queries)):
+        page = client.get(reverse("desk-receipts"), {"ho_so": [d.pk for d in more]})
+    assert page.content.decode().count('<div class="sheet">') == 5
+
+
 def test_receipts_of_another_commune_are_not_printed(world):
     foreign = walk(world, file_online(world.citizen, world.other_centre), [])
     services.dossier_receive(dossier_id=foreign.pk, actor=world.other_reception)
