@@ -17,7 +17,7 @@ from communes.models import (
 )
 from portal.common.errors import DomainError, NotFound
 from portal.common.refcache import ReferenceCache
-from portal.common.text import fold, nfc
+from portal.common.text import fold, names_nothing, nfc
 
 
 def commune_list(*, kind: str | None = None, former_province: str | None = None, search: str | None = None) -> QuerySet:
@@ -67,6 +67,8 @@ def centre_by_id(centre_id: int) -> ServiceCentre | None:
 
 def commune_by_code(code: str) -> Commune | None:
     """The commune with this code, or ``None``. Shared: read-only."""
+    if names_nothing(str(code)):
+        return None
     return reference.get(("commune", str(code)), lambda: Commune.objects.filter(code=str(code)).first())
 
 
@@ -83,8 +85,16 @@ def processing_unit_by_id(unit_id: int) -> ProcessingUnit | None:
     return reference.get(("unit-id", int(unit_id)), lambda: ProcessingUnit.objects.filter(pk=unit_id).first())
 
 
+def commune_committee_by_code(code: str) -> ProcessingUnit | None:
+    """The People's Committee of the commune with this code (the unit a commune's figures are about), or ``None``."""
+    commune = commune_by_code(code)
+    return commune_committee(commune.pk) if commune is not None else None
+
+
 def processing_unit_by_key(key: str) -> ProcessingUnit | None:
     """A processing unit by its stable key, or ``None``. Shared: read-only."""
+    if names_nothing(key):
+        return None
     return reference.get(("unit", key), lambda: ProcessingUnit.objects.filter(key=key).first())
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_lazy
 from dossiers.models import Dossier, ReturnMethod
 from dossiers.workflow import NATIONAL_STATUS_LABELS, STATE_LABELS, State
 from portal.common.errors import InvalidInput, NotFound
-from portal.common.text import nfc
+from portal.common.text import names_nothing, nfc
 
 #: Longest accepted inputs (characters, after NFC and whitespace removal). A dossier code is at most 40
 #: characters (``Dossier.code``); an ID number or phone written with spaces, dots or ``+84`` stays well under 20.
@@ -228,7 +228,7 @@ def dossier_lookup(*, code: str, id_number: str | None = None, phone: str | None
     # A code with a NUL character is nobody's, and PostgreSQL refuses it in a query: answered as an unknown code.
     dossier = (
         None
-        if "\x00" in code
+        if names_nothing(code)
         else Dossier.objects.select_related("procedure", "procedure_version", "return_centre")
         .filter(Q(code=code) | Q(reference=code) | Q(legacy_code=code))
         .order_by()

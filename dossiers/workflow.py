@@ -243,6 +243,11 @@ TRANSITIONS: dict[Action, Transition] = {
     ]
 }
 
+#: The audit action of a transitional dossier's import (``legacy``): its trail starts there, not with a filing.
+IMPORT_ACTION = "import"
+#: The actions that begin a dossier's audit trail: the transitions from no state, and a transitional dossier's import.
+CREATION_ACTIONS = frozenset({t.action.value for t in TRANSITIONS.values() if None in t.sources} | {IMPORT_ACTION})
+
 
 def transition_for(action: Action | str) -> Transition:
     return TRANSITIONS[Action(action)]

@@ -38,7 +38,7 @@ from communes.models import CentreKind, FormerUnit, ProcessingUnit, ServiceCentr
 from dossiers import deadlines
 from dossiers.lookup import normalise_phone
 from dossiers.models import AuditEvent, Dossier
-from dossiers.workflow import FINISHED_STATES, NATIONAL_STATUS, State
+from dossiers.workflow import FINISHED_STATES, IMPORT_ACTION, NATIONAL_STATUS, State
 from legacy import copy
 from legacy.models import LegacyRecord, Review
 from legacy.reader import Raw, Rejected, Row, read, sources
@@ -48,7 +48,6 @@ from procedures.models import Level, Procedure, ProcedureVersion, VersionChange
 
 logger = logging.getLogger(__name__)
 
-IMPORT_ACTION = "import"
 IMPORT_ROLE = "import"
 BATCH = 1000
 #: How far along a state is: an export may move a dossier to a state of the same rank or later, never earlier.

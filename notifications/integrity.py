@@ -23,7 +23,6 @@ Failed rows (given up after ``NOTIFY_MAX_ATTEMPTS`` or refused for good) are cou
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from datetime import datetime, timedelta
@@ -33,6 +32,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from notifications.channels.email import message_id
+from notifications.channels.sms import sink_messages
 from notifications.models import Channel, Notification, Status
 from portal.common.integrity import CheckResult
 
@@ -50,13 +50,11 @@ def sms_sink_keys(path: Path) -> tuple[Counter, int]:
     dropped = 0
     if path.exists():
         with path.open(encoding="utf-8") as sink:
-            for line in sink:
-                if line.strip():
-                    message = json.loads(line)
-                    if message.get("duplicate"):
-                        dropped += 1
-                    else:
-                        keys[message.get("key")] += 1
+            for message in sink_messages(sink):
+                if message.get("duplicate"):
+                    dropped += 1
+                else:
+                    keys[message.get("key")] += 1
     return keys, dropped
 
 

@@ -37,6 +37,8 @@ from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.db import connections
 
+from portal.common.logging import redact
+
 MANIFEST = "manifest.json"
 DUMP = "database.dump"
 OBJECTS = "objects.tar"
@@ -110,7 +112,11 @@ def _program(name: str) -> str:
 def _run(command: list[str], env: dict[str, str]) -> None:
     result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
     if result.returncode != 0:
-        raise BackupError(f"{Path(command[0]).name} exited {result.returncode}: {result.stderr.strip()[-2000:]}")
+        # pg_restore's errors may quote a row (CONTEXT: COPY …): ID numbers and phones masked, as in every log
+        detail = redact(result.stderr.strip()[-2000:])
+        raise BackupError(
+            f"{Path(command[0]).name} dừng với mã {result.returncode} / exited {result.returncode}: {detail}"
+        )
 
 
 def _tables(cursor) -> list[str]:

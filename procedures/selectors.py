@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 from communes.models import ProcessingUnit
 from portal.common.errors import NotFound
 from portal.common.refcache import ReferenceCache, tables_fingerprint
-from portal.common.text import fold, nfc
+from portal.common.text import fold, names_nothing, nfc
 from procedures import search, search_index
 from procedures.models import (
     Component,
@@ -143,6 +143,8 @@ def procedure_by_id(procedure_id: int) -> Procedure | None:
 
 def field_by_slug(slug: str) -> ProcedureField | None:
     """A field (lĩnh vực) by its slug, or ``None``."""
+    if names_nothing(slug):
+        return None
     return ProcedureField.objects.filter(slug=slug).first()
 
 
@@ -223,9 +225,7 @@ def catalogue_filter_test(name: str, value) -> Callable[[ProcedureVersion], bool
         attribute = f"channel_{value}"
         return lambda version: getattr(version, attribute) is True
     if name == "fee":
-        if value == "free":
-            return lambda version: version.fee_vnd == 0
-        return lambda version: version.fee_vnd is not None and version.fee_vnd > 0
+        return lambda version: search_index.fee_bucket(version.fee_vnd) == value
     if name == "applied":
         return lambda version: version.is_applied == value
     if name == "source":

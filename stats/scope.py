@@ -10,11 +10,12 @@ from datetime import date, timedelta
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communes.models import ProcessingUnit
+from communes.selectors import commune_committee_by_code, processing_unit_by_key
 from dossiers.selectors import access_for
 from dossiers.selectors.cohort import TRANSITIONAL
 from portal.common.errors import Forbidden, InvalidInput
-from procedures.models import Level, ProcedureField
+from procedures.models import Level
+from procedures.selectors import field_by_slug
 from stats import selectors
 from stats.models import Area, Portfolio
 
@@ -77,30 +78,22 @@ def scope_of(user) -> tuple[frozenset[int] | None, frozenset[int] | None]:
     return units, fields
 
 
-def _pk_named(queryset, value: str) -> int | None:
-    """The pk of the row a filter's value names, if any. A value with a NUL character names nothing: PostgreSQL
-    refuses it in a query (a 500, where an unknown name is a 400)."""
-    if "\x00" in value:
-        return None
-    return queryset.values_list("pk", flat=True).first()
-
-
 def filters_from(params, user) -> selectors.Filters:
     """The filters of ``params`` (a query string's), within what ``user`` may see (``Forbidden``, ``InvalidInput``)."""
     date_from, date_to = period_of(params)
     units, fields = scope_of(user)
     if params.get("unit"):
-        unit = _pk_named(ProcessingUnit.objects.filter(key=params["unit"]), params["unit"])
+        unit = getattr(processing_unit_by_key(params["unit"]), "pk", None)
         if unit is None:
             raise invalid("unit", _("Không có đơn vị xử lý này."))
         units = frozenset({unit}) if units is None else units & {unit}
     if params.get("commune"):
-        unit = _pk_named(ProcessingUnit.objects.filter(commune__code=params["commune"]), params["commune"])
+        unit = getattr(commune_committee_by_code(params["commune"]), "pk", None)
         if unit is None:
             raise invalid("commune", _("Không có xã, phường với mã này."))
         units = frozenset({unit}) if units is None else units & {unit}
     if params.get("field"):
-        field = _pk_named(ProcedureField.objects.filter(slug=params["field"]), params["field"])
+        field = getattr(field_by_slug(params["field"]), "pk", None)
         if field is None:
             raise invalid("field", _("Không có lĩnh vực này."))
         fields = frozenset({field}) if fields is None else fields & {field}

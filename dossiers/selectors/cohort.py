@@ -19,10 +19,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from communes.models import FormerProvince, ProcessingUnit
+from communes.models import FormerProvince
+from communes.selectors import commune_committee_by_code, processing_unit_by_key
 from dossiers.models import Document, DocumentKind, Dossier, Rating
 from dossiers.workflow import CLOCK_RUNNING_STATES, FINISHED_STATES, State
-from procedures.models import Level, ProcedureField
+from procedures.models import Level
+from procedures.selectors import field_by_slug
 
 #: A dossier's moment in the cohort.
 COHORT_MOMENT = Coalesce("received_at", "finished_at")
@@ -215,20 +217,20 @@ def cohort_query(params) -> CohortQuery | None:
         raise ValueError("measure")
     chips = [f"{MEASURE_LABELS[measure]}", f"{date_from:%d/%m/%Y} – {date_to:%d/%m/%Y}"]
     units = None
-    for name, lookup in (("unit", "key"), ("commune", "commune__code")):
+    for name, named in (("unit", processing_unit_by_key), ("commune", commune_committee_by_code)):
         if params.get(name):
-            unit = ProcessingUnit.objects.filter(**{lookup: params[name]}).values_list("pk", "name").first()
+            unit = named(params[name])
             if unit is None:
                 raise ValueError(name)
-            units = frozenset({unit[0]})
-            chips.append(unit[1])
+            units = frozenset({unit.pk})
+            chips.append(unit.name)
     fields = None
     if params.get("field"):
-        found = ProcedureField.objects.filter(slug=params["field"]).values_list("pk", "name").first()
+        found = field_by_slug(params["field"])
         if found is None:
             raise ValueError("field")
-        fields = frozenset({found[0]})
-        chips.append(found[1])
+        fields = frozenset({found.pk})
+        chips.append(found.name)
     level, area = params.get("level", ""), params.get("area", "")
     transitional = params.get("transitional", "")
     if transitional:

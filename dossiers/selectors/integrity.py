@@ -38,14 +38,11 @@ from django.db.models.expressions import Window
 from django.db.models.functions import Lag, RowNumber
 
 from dossiers.models import AuditEvent, DailySequence, Document, Dossier, private_storage
-from dossiers.workflow import TRANSITIONS
+from dossiers.workflow import CREATION_ACTIONS
 from notifications.integrity import check_outbox
 from portal.common.integrity import CheckResult
 
 CODE = re.compile(r"^(?P<agency>.+)-(?P<day>\d{6})-(?P<number>\d{4,})$")
-#: The events that create a dossier: the transitions from no state, and the import of a transitional dossier
-#: (``legacy.services.IMPORT_ACTION``; the ``legacy`` app is above this one and cannot be imported here).
-CREATION_ACTIONS = frozenset({t.action.value for t in TRANSITIONS.values() if None in t.sources} | {"import"})
 CHUNK = 1000
 
 

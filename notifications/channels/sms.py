@@ -20,6 +20,7 @@ import socket
 import sys
 import urllib.error
 import urllib.request
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -131,7 +132,13 @@ class FileBackend:
         if status.st_ino != inode or status.st_size < read:  # another file, or emptied: read it all
             read, keys = 0, set()
         sink.seek(read)
-        for raw in sink:
-            if raw.endswith(b"\n"):
-                keys.add(json.loads(raw).get("key"))
+        keys.update(message.get("key") for message in sink_messages(sink))
         return keys
+
+
+def sink_messages(lines: Iterable[bytes | str]) -> Iterator[dict]:
+    """The messages of a ``FileBackend`` sink's lines: whole lines only (one being written is read next time)."""
+    for raw in lines:
+        end = b"\n" if isinstance(raw, bytes) else "\n"
+        if raw.endswith(end) and raw.strip():
+            yield json.loads(raw)

@@ -22,3 +22,9 @@ def fold(value: str) -> str:
     decomposed = unicodedata.normalize("NFD", value.replace("đ", "d").replace("Đ", "D"))
     stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return _SPACES.sub(" ", _NON_WORD.sub(" ", stripped.lower())).strip()
+
+
+def names_nothing(value: str) -> bool:
+    """A value no row can hold: it has a NUL character, which PostgreSQL refuses in a query (a 500 where an unknown
+    name is a 400 or a 404). Such a value is answered as unknown, without asking the database."""
+    return "\x00" in value
