@@ -59,6 +59,15 @@ def missing(reason: str) -> None:
     pytest.skip(reason)
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on at this moment, on loopback."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
 def redis_url() -> str:
     return os.environ.get("REDIS_URL", "")
 

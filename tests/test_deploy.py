@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import missing
+from conftest import free_port, missing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -80,12 +80,6 @@ def pgbouncer() -> str:
     return found
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture
 def pooled(django_db_setup, django_db_blocker, tmp_path):
     """PgBouncer with deploy/pgbouncer.ini.in filled in as deploy/up fills it, in front of this test database; its
@@ -93,7 +87,7 @@ def pooled(django_db_setup, django_db_blocker, tmp_path):
     from django.db import connection
 
     database = connection.settings_dict
-    port = _free_port()
+    port = free_port()
     tmp_path.chmod(0o755)  # as root, PgBouncer becomes the postgres user, who reads its files
     text = (ROOT / "deploy" / "pgbouncer.ini.in").read_text()
     for name, value in {

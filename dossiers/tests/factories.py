@@ -125,6 +125,13 @@ def tiny_jpeg(name: str = "anh-chup.jpg", size: tuple[int, int] = (64, 48)) -> S
     return SimpleUploadedFile(name, _image_bytes("JPEG", size), content_type="image/jpeg")
 
 
+def required_component_id(code: str = "1.001193") -> int:
+    """The id of the procedure's required component (one, for 1.001193: the declaration)."""
+    from procedures.models import Component
+
+    return Component.objects.get(version__procedure__code=code, is_required=True).pk
+
+
 def required_documents(code: str = "1.001193", on: datetime.date | None = None) -> list[dict]:
     """A tiny PDF for each mandatory component of the procedure version in force (what filing online needs)."""
     from portal.common.errors import DomainError

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from dossiers import services
 from dossiers.models import DocumentDownload, Dossier
-from dossiers.tests.factories import file_online, tiny_pdf, tiny_png
+from dossiers.tests.factories import file_online, required_component_id, tiny_pdf, tiny_png
 from dossiers.tests.states import PATHS, walk
 from dossiers.views.desk.dossier import CITIZEN_ONLY, SLUGS, time_left
 from dossiers.workflow import TRANSITIONS, Action, State, allowed_actions
@@ -264,7 +264,7 @@ def test_the_preview_is_inline_recorded_and_runs_nothing(world, private_dir):
         file_online(
             world.citizen,
             world.centre,
-            documents=[{"file": tiny_png(), "component_id": _component_id(), "is_original_scan": True}],
+            documents=[{"file": tiny_png(), "component_id": required_component_id(), "is_original_scan": True}],
         ),
         [],
     )
@@ -291,12 +291,6 @@ def test_the_preview_is_inline_recorded_and_runs_nothing(world, private_dir):
     assert "default-src 'none'" in policy and "frame-ancestors 'self'" in policy and "sandbox" not in policy
     assert response["Content-Disposition"] == "inline" and response["X-Frame-Options"] == "SAMEORIGIN"
     assert DocumentDownload.objects.filter(document=pdf, user=world.reception).count() == 1
-
-
-def _component_id() -> int:
-    from procedures.models import Component
-
-    return Component.objects.get(version__procedure__code="1.001193", is_required=True).pk
 
 
 def test_the_slip_page_frames_the_slip(world):

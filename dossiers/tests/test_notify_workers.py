@@ -20,7 +20,7 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
-from conftest import start_celery_worker
+from conftest import free_port, start_celery_worker
 from dossiers import services
 from dossiers.tests.factories import APPLICANT, file_online, filing_form
 from dossiers.tests.slip_cases import pdf_text
@@ -250,18 +250,12 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(transac
 # --- 14. Redis stopped while dossiers are filed and received through the API ------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 class RedisServer:
     """A Redis server of this test's own (the same binary as the machine's), so that stopping it touches no other
     test: the broker and the cache of the portal, as in production, where one Redis serves both."""
 
     def __init__(self, folder: Path):
-        self.port = _free_port()
+        self.port = free_port()
         self.folder = folder
         self.process = None
 

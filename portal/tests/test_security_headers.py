@@ -19,7 +19,7 @@ from django.urls import path, reverse
 import portal.urls
 from dossiers.slips.render import SLIP_FRAME_POLICY, SLIP_POLICY
 from dossiers.tests import conftest as dossier_fixtures
-from dossiers.tests.factories import file_online, tiny_png
+from dossiers.tests.factories import file_online, required_component_id, tiny_png
 from dossiers.tests.states import PATHS, walk
 from dossiers.views.desk.dossier import PREVIEW_POLICY
 from dossiers.workflow import State
@@ -198,17 +198,11 @@ def test_a_view_without_a_policy_gets_the_sites(client):
 # --- answers with a policy of their own keep it -------------------------------------------------------------------
 
 
-def _component_id() -> int:
-    from procedures.models import Component
-
-    return Component.objects.get(version__procedure__code="1.001193", is_required=True).pk
-
-
 def test_the_document_preview_keeps_its_own_policy(world, private_dir):
     dossier = file_online(
         world.citizen,
         world.centre,
-        documents=[{"file": tiny_png(), "component_id": _component_id(), "is_original_scan": True}],
+        documents=[{"file": tiny_png(), "component_id": required_component_id(), "is_original_scan": True}],
     )
     document = dossier.documents.get()
     client = Client()

@@ -132,6 +132,8 @@ def test_api_conforms_to_schema(db, fuzzer, fuzz_settings, role, artifacts_dir):
         fuzzer.run_stateful(role, tally, max_examples=STATEFUL_EXAMPLES)
     _artefact(artifacts_dir, role, tally)
     assert tally.cases(role) > 0
+    if role in STATEFUL_ROLES:
+        assert tally.stateful[role] > 0, "no stateful scenario ran"
     assert not tally.findings and not tally.errors, tally.report()
 
 

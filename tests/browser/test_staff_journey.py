@@ -66,7 +66,10 @@ def test_a_dossier_from_the_counter_to_the_return(browser, live_server, transact
     dossier = Dossier.objects.get(channel="direct")
     assert dossier.state == State.RECEIVED and clerk.url.endswith(f"/can-bo/ho-so/{dossier.pk}/phieu/01/")
     # "In phiếu" has the focus: Enter prints the slip in the frame
-    clerk.evaluate("document.getElementById('slip-frame').contentWindow.print = () => { window.printed = true; }")
+    clerk.evaluate(
+        "() => { document.getElementById('slip-frame').contentWindow.print = () => { window.printed = true; }; }"
+    )
+    assert clerk.evaluate("window.printed === undefined")  # not printed before Enter
     assert focused(clerk) == "a:In phiếu"
     clerk.keyboard.press("Enter")
     assert clerk.evaluate("window.printed === true")

@@ -229,7 +229,7 @@ class Fuzzer:
         import hypothesis
         from django.db import transaction
         from hypothesis import HealthCheck, Phase, settings
-        from hypothesis.errors import Flaky
+        from hypothesis.errors import FlakyReplay, FlakyStrategyDefinition
         from schemathesis.generation import derive_operation_seed
         from schemathesis.generation.stateful import run_state_machine_as_test
 
@@ -280,8 +280,9 @@ class Fuzzer:
                         suppress_health_check=list(HealthCheck),
                     ),
                 )
-            except Flaky:
+            except (FlakyReplay, FlakyStrategyDefinition):
                 continue  # a replay that drew differently: the next suite, with the next seed
+            # (a failure that did not come back on replay, FlakyFailure, is an error like any other: below)
             except Exception as exc:
                 tally.error(f"{role} stateful", exc)
                 break

@@ -120,7 +120,7 @@ def build_world() -> FuzzWorld:
     from communes.models import ProcessingUnit, ServiceCentre
     from dossiers.models import Document, Dossier
     from dossiers.tests.factories import UserFactory, file_online, procedure_version, receive_at_counter, staff
-    from dossiers.tests.states import PATHS, SETUPS, act
+    from dossiers.tests.states import PATHS, SETUPS, walk
     from dossiers.workflow import State
     from notifications.models import Channel, Notification
     from portal.accounts.models import StaffRole
@@ -151,12 +151,6 @@ def build_world() -> FuzzWorld:
     people_b = SimpleNamespace(
         centre=centre_b, citizen=other_citizen, reception=reception_b, handler=handler_b, leader=leader_b
     )
-
-    def walk(people, dossier, actions, **extra):
-        for action in actions:
-            dossier = act(people, dossier, action, **extra)
-        dossier.refresh_from_db()
-        return dossier
 
     built: list[tuple[str, Dossier]] = []
     # every state at A, filed by the citizen; the two one-off variants too
