@@ -35,8 +35,8 @@ def purge_failed_logins() -> int:
     """Delete the failed log-ins and refused tokens older than ``FAILED_LOGIN_LOG_DAYS`` (beat, nightly)."""
     from django.conf import settings
 
-    from portal.common.authentication import purge_failure_log
+    from portal.accounts.services import access_failures_purge
 
-    deleted = purge_failure_log(days=settings.FAILED_LOGIN_LOG_DAYS)
+    deleted = access_failures_purge(days=settings.FAILED_LOGIN_LOG_DAYS)
     logger.info("failed log-ins purged: %d rows", deleted)
     return deleted

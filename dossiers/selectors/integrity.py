@@ -8,7 +8,7 @@ what ``manage.py check_integrity`` reports (exit status 1 on any violation).
   day (``DailySequence.last``): a number the counter issued but no dossier carries is a gap too. Every dossier the
   portal received has a code. Transitional dossiers keep their old system's code in ``legacy_code`` and get none
   here, so they are outside this check;
-* ``outbox`` — every notification delivered exactly once (``notifications.integrity``);
+* ``outbox`` — every notification delivered exactly once (``notifications.selectors.integrity``);
 * ``audit`` — every dossier's audit trail starts with its creation (filing, counter reception or a transitional
   import) and chains without a hole (each event starts from the state the previous one left, in the order they
   were written), and its last event leaves the dossier in its present state;
@@ -39,7 +39,7 @@ from django.db.models.functions import Lag, RowNumber
 
 from dossiers.models import AuditEvent, DailySequence, Document, Dossier, private_storage
 from dossiers.workflow import CREATION_ACTIONS
-from notifications.integrity import check_outbox
+from notifications.selectors.integrity import check_outbox
 from portal.common.integrity import CheckResult
 
 CODE = re.compile(r"^(?P<agency>.+)-(?P<day>\d{6})-(?P<number>\d{4,})$")

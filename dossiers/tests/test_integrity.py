@@ -1,4 +1,4 @@
-"""The integrity checks (``dossiers.selectors.integrity``, ``notifications.integrity``, ``manage.py
+"""The integrity checks (``dossiers.selectors.integrity``, ``notifications.selectors.integrity``, ``manage.py
 check_integrity``): clean data built through the real services passes every check; each way of corrupting it is
 caught by the check that owns it, and only by that one."""
 
@@ -23,8 +23,8 @@ from dossiers.selectors.integrity import (
 from dossiers.tests.factories import file_online, receive_at_counter
 from dossiers.tests.states import PATHS, act, walk
 from dossiers.workflow import Action, State
-from notifications.integrity import check_outbox
 from notifications.models import Channel, Kind, Notification, Status
+from notifications.selectors.integrity import check_outbox
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 GRACE = datetime.timedelta(hours=1)

@@ -97,7 +97,8 @@ class FileBackend:
     ``"duplicate": true`` — the record of a request the gateway answered but did not deliver again. The outbox sends
     a row again only when its "sent" was not recorded: PostgreSQL went away between the gateway's answer and the
     commit (the fault drill restarts it under load), so the row stayed pending and the re-dispatcher brought it back.
-    ``notifications.integrity`` counts what reached the phone (the lines without the mark) and the resends dropped.
+    ``notifications.selectors.integrity`` counts what reached the phone (the lines without the mark) and the resends
+    dropped.
 
     The key check is exact across processes: the file is locked (``flock``) while it is read and appended; each
     process remembers the keys it read and where it stopped, and reads only the lines added since."""

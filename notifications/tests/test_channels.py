@@ -25,8 +25,8 @@ from django.utils import timezone
 from notifications.channels import Outgoing, PermanentError, TransientError, sms_backend
 from notifications.channels.email import EmailChannel, message_id
 from notifications.channels.sms import ConsoleBackend, FileBackend, HttpGatewayBackend
-from notifications.integrity import sms_sink_keys
 from notifications.models import Channel, Kind, Notification, Status
+from notifications.selectors.integrity import sms_sink_keys
 from notifications.services import NewNotification, deliver_keys, notifications_write
 from notifications.templates import render, sample_context
 from notifications.tests.sms_gateway import TOKEN, closed_port, gateway_settings, serve

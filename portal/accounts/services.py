@@ -140,3 +140,33 @@ def user_set_language(*, user: User, language: str) -> None:
     if user.language != language:
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language
+
+
+# --- Failed log-ins (django-axes' failure log; recorded by portal.common.authentication) -----------------------------
+
+
+def access_failure_record(
+    *, username: str, ip_address: str | None, user_agent: str, http_accept: str, path_info: str, locked_out: bool
+) -> None:
+    """One failed authentication in the admin's "Access failures": the identifier already masked, never a token."""
+    from axes.models import AccessFailureLog
+
+    AccessFailureLog.objects.create(
+        username=username,
+        ip_address=ip_address,
+        user_agent=user_agent,
+        http_accept=http_accept,
+        path_info=path_info,
+        locked_out=locked_out,
+    )
+
+
+def access_failures_purge(*, days: int) -> int:
+    """Delete the failure log's rows older than ``days`` (``FAILED_LOGIN_LOG_DAYS``, nightly); how many went."""
+    from datetime import timedelta
+
+    from axes.models import AccessFailureLog
+    from django.utils import timezone
+
+    deleted, _rows = AccessFailureLog.objects.filter(attempt_time__lt=timezone.now() - timedelta(days=days)).delete()
+    return deleted

@@ -17,11 +17,9 @@ from __future__ import annotations
 import ipaddress
 import logging
 import re
-from datetime import timedelta
 
 from axes.backends import AxesStandaloneBackend
 from axes.exceptions import AxesBackendPermissionDenied
-from django.utils import timezone
 from rest_framework import exceptions
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication, get_authorization_header
 
@@ -81,13 +79,13 @@ def _text(value: str, length: int) -> str:
 def record_failure(request, *, identifier: str, locked_out: bool) -> None:
     """One failed authentication: a row of django-axes' failure log (the admin's "Access failures") and a log line,
     the identifier masked."""
-    from axes.models import AccessFailureLog
+    from portal.accounts.services import access_failure_record
 
     django_request = _django_request(request)
     masked = mask_identifier(identifier) if identifier != TOKEN_LABEL else identifier
     address = _valid_address(client_ip(django_request))
     path = _text(django_request.path, 255)
-    AccessFailureLog.objects.create(
+    access_failure_record(
         username=masked,
         ip_address=address,
         user_agent=_text(django_request.META.get("HTTP_USER_AGENT", ""), 255),
@@ -112,14 +110,6 @@ def login_failed(sender, credentials, request=None, **kwargs) -> None:
         identifier=str(credentials.get("username") or ""),
         locked_out=bool(getattr(request, "axes_locked_out", False) or getattr(request, "login_address_wait", 0)),
     )
-
-
-def purge_failure_log(*, days: int) -> int:
-    """Delete the failure log's rows older than ``days``; how many went."""
-    from axes.models import AccessFailureLog
-
-    deleted, _rows = AccessFailureLog.objects.filter(attempt_time__lt=timezone.now() - timedelta(days=days)).delete()
-    return deleted
 
 
 class LoginLimitBackend(AxesStandaloneBackend):

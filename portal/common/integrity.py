@@ -1,6 +1,6 @@
 """The result of one integrity check (``manage.py check_integrity``; ``dossiers.selectors.integrity``,
-``notifications.integrity``): what was looked at, the violations by kind with a few examples each, and counts that
-only inform.
+``notifications.selectors.integrity``): what was looked at, the violations by kind with a few examples each, and
+counts that only inform.
 
 Examples name ids, codes and outbox keys — never an ID number, a phone or an address.
 """
