@@ -218,7 +218,10 @@ def backup_create(
         snapshot, server_version, size = cursor.fetchone()
         tables = _row_counts(cursor)
         migrations = _migrations(cursor)
-        progress(f"database {database.name}: {len(tables)} tables, {sum(tables.values())} rows, {size} bytes")
+        progress(
+            f"cơ sở dữ liệu / database {database.name}: {len(tables)} bảng / tables, "
+            f"{sum(tables.values())} dòng / rows, {size} bytes"
+        )
         dump = directory / DUMP
         _run([pg_dump, "--format=custom", f"--snapshot={snapshot}", f"--file={dump}", *database.args()], database.env())
         cursor.execute("COMMIT")
@@ -239,7 +242,7 @@ def backup_create(
                 archive.addfile(member, copy)
             files[name] = {"size": size_of, "sha256": sha256}
     summary.objects, summary.object_bytes = len(files), sum(f["size"] for f in files.values())
-    progress(f"objects: {summary.objects}, {summary.object_bytes} bytes")
+    progress(f"tệp / objects: {summary.objects}, {summary.object_bytes} bytes")
 
     manifest = {
         "format": FORMAT,
@@ -290,7 +293,10 @@ def _prepare_database(database: Database, alias: str, *, create: bool) -> None:
         cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [database.name])
         exists = cursor.fetchone() is not None
         if not exists and not create:
-            raise BackupError(f"cơ sở dữ liệu / database {database.name} does not exist (--create makes it)")
+            raise BackupError(
+                f"chưa có cơ sở dữ liệu {database.name} (--create để tạo) / "
+                f"database {database.name} does not exist (--create makes it)"
+            )
         if not exists:
             cursor.execute("SELECT quote_ident(%s)", [database.name])
             cursor.execute(f"CREATE DATABASE {cursor.fetchone()[0]} TEMPLATE template0 ENCODING 'UTF8'")
@@ -343,7 +349,10 @@ def backup_restore(
         )
         raise BackupError(f"số dòng khác bản kê / row counts differ from the manifest: {', '.join(differ[:10])}")
     summary.tables, summary.rows = len(restored), sum(restored.values())
-    progress(f"database {database.name}: {summary.tables} tables, {summary.rows} rows, as in the manifest")
+    progress(
+        f"cơ sở dữ liệu / database {database.name}: {summary.tables} bảng / tables, {summary.rows} dòng / rows, "
+        "khớp bản kê / as in the manifest"
+    )
 
     expected: dict[str, dict] = manifest["objects"]["files"]
     storage = storages["private"]
@@ -373,5 +382,8 @@ def backup_restore(
     missing = sorted(set(expected) - seen)
     if missing:
         raise BackupError(f"{len(missing)} tệp thiếu trong {OBJECTS} / files missing from the archive: {missing[:5]}")
-    progress(f"objects: {summary.objects} written, {summary.skipped} already there, {summary.object_bytes} bytes")
+    progress(
+        f"tệp / objects: {summary.objects} đã ghi / written, {summary.skipped} đã có / already there, "
+        f"{summary.object_bytes} bytes"
+    )
     return summary

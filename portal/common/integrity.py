@@ -44,9 +44,9 @@ class CheckResult:
 
     def lines(self) -> list[str]:
         """The report of this check, one line each: a status line, then each kind with its examples."""
-        status = "OK  " if self.ok else "FAIL"
+        status = "OK  " if self.ok else "FAIL"  # (đạt / không đạt)
         notes = ", ".join(f"{key} {value}" for key, value in self.notes.items())
-        head = f"{status} {self.name}: {self.checked} checked" + (f" ({notes})" if notes else "")
+        head = f"{status} {self.name}: {self.checked} checked / đã kiểm" + (f" ({notes})" if notes else "")
         lines = [head]
         for kind, count in sorted(self.violations.items()):
             lines.append(f"     {kind}: {count} — " + "; ".join(self.examples.get(kind, [])))

@@ -25,20 +25,43 @@ class Command(BaseCommand):
         parser.add_argument(
             "--created",
             type=Path,
-            help="a file of the dossiers a client was told were created: one id (digits), code or reference a line",
+            help="tệp các hồ sơ đã báo tạo cho người dùng, mỗi dòng một id, mã hoặc số tham chiếu / "
+            "a file of the dossiers a client was told were created: one id (digits), code or reference a line",
         )
         parser.add_argument(
             "--outbox-grace",
             type=float,
             default=3600.0,
-            help="seconds a notification may stay pending past its due moment (default 3600)",
+            help="số giây một thông báo được chờ gửi quá hạn (mặc định 3600) / seconds a notification may stay pending "
+            "past its due moment (default 3600)",
         )
-        parser.add_argument("--outbox-since", help="only outbox rows created at or after this ISO 8601 moment")
-        parser.add_argument("--sms-sink", type=Path, help="the SMS file sink (SMS_FILE_PATH) to count deliveries in")
-        parser.add_argument("--mail-dir", type=Path, help="the file e-mail backend's folder (EMAIL_FILE_PATH)")
-        parser.add_argument("--failed-is-violation", action="store_true", help="a failed notification is a violation")
-        parser.add_argument("--documents", action="store_true", help="read every document's file and its SHA-256")
-        parser.add_argument("--json", action="store_true", help="print the report as JSON")
+        parser.add_argument(
+            "--outbox-since",
+            help="chỉ các thông báo tạo từ thời điểm này (ISO 8601) / "
+            "only outbox rows created at or after this ISO 8601 moment",
+        )
+        parser.add_argument(
+            "--sms-sink",
+            type=Path,
+            help="tệp nhận SMS (SMS_FILE_PATH) để đếm số lần nhận / "
+            "the SMS file sink (SMS_FILE_PATH) to count deliveries in",
+        )
+        parser.add_argument(
+            "--mail-dir",
+            type=Path,
+            help="thư mục thư điện tử (EMAIL_FILE_PATH) / the file e-mail backend's folder (EMAIL_FILE_PATH)",
+        )
+        parser.add_argument(
+            "--failed-is-violation",
+            action="store_true",
+            help="thông báo gửi thất bại là vi phạm / a failed notification is a violation",
+        )
+        parser.add_argument(
+            "--documents",
+            action="store_true",
+            help="đọc mọi tệp giấy tờ và tổng kiểm SHA-256 / read every document's file and its SHA-256",
+        )
+        parser.add_argument("--json", action="store_true", help="in báo cáo dạng JSON / print the report as JSON")
 
     def handle(self, *args, **options):
         since = None
@@ -46,13 +69,15 @@ class Command(BaseCommand):
             try:
                 since = datetime.fromisoformat(options["outbox_since"])
             except ValueError:
-                raise CommandError("--outbox-since: ISO 8601, e.g. 2026-03-01T08:00:00+07:00") from None
+                raise CommandError(
+                    "--outbox-since: thời điểm ISO 8601 / an ISO 8601 moment, e.g. 2026-03-01T08:00:00+07:00"
+                ) from None
             if timezone.is_naive(since):
                 since = timezone.make_aware(since)
         created = None
         if options["created"] is not None:
             if not options["created"].is_file():
-                raise CommandError(f"--created: no file {options['created']}")
+                raise CommandError(f"--created: không có tệp / no file {options['created']}")
             created = read_created(options["created"])
         results = integrity_report(
             created=created,

@@ -18,7 +18,7 @@ class Command(BaseCommand):
     requires_system_checks: list = []
 
     def add_arguments(self, parser):
-        parser.add_argument("directory", type=Path, help="a new (or empty) directory")
+        parser.add_argument("directory", type=Path, help="thư mục mới (hoặc trống) / a new (or empty) directory")
 
     def handle(self, *args, directory: Path, **options):
         try:

@@ -18,9 +18,20 @@ class Command(BaseCommand):
     requires_system_checks: list = []
 
     def add_arguments(self, parser):
-        parser.add_argument("directory", type=Path, help="a directory written by manage.py backup")
-        parser.add_argument("--create", action="store_true", help="create the database when it does not exist")
-        parser.add_argument("--jobs", type=int, default=0, help="parallel pg_restore (not in one transaction)")
+        parser.add_argument(
+            "directory", type=Path, help="thư mục do manage.py backup ghi / a directory written by manage.py backup"
+        )
+        parser.add_argument(
+            "--create",
+            action="store_true",
+            help="tạo cơ sở dữ liệu nếu chưa có / create the database when it does not exist",
+        )
+        parser.add_argument(
+            "--jobs",
+            type=int,
+            default=0,
+            help="pg_restore song song, không trong một giao dịch / parallel pg_restore (not in one transaction)",
+        )
 
     def handle(self, *args, directory: Path, create: bool, jobs: int, **options):
         try:
