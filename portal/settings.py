@@ -74,7 +74,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "axes",
+    "portal.failed_logins.FailedLoginsConfig",  # django-axes (its admin named in Vietnamese)
     "csp",  # its system checks read CONTENT_SECURITY_POLICY ("Security")
     "portal.apps.PortalConfig",
     "portal.accounts",
