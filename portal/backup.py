@@ -21,7 +21,6 @@ Then ``manage.py check_integrity --documents`` checks the restored data.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -37,13 +36,13 @@ from django.core.files import File
 from django.core.files.storage import Storage, storages
 from django.db import connections
 
+from portal.common.digest import BLOCK, size_and_sha256
 from portal.common.logging import redact
 
 MANIFEST = "manifest.json"
 DUMP = "database.dump"
 OBJECTS = "objects.tar"
 FORMAT = 1
-BLOCK = 1 << 20
 
 
 class BackupError(Exception):
@@ -156,23 +155,9 @@ def _names(storage: Storage, path: str = "") -> Iterator[str]:
         yield from _names(storage, prefix + directory)
 
 
-def _copy(source, target=None) -> tuple[int, str]:
-    """Copy ``source`` into ``target`` (if any) by blocks; its size and SHA-256."""
-    digest, size = hashlib.sha256(), 0
-    for block in iter(lambda: source.read(BLOCK), b""):
-        digest.update(block)
-        size += len(block)
-        if target is not None:
-            target.write(block)
-    return size, digest.hexdigest()
-
-
 def _sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(BLOCK), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return size_and_sha256(handle)[1]
 
 
 def _backend_of(storage: Storage) -> str:
@@ -235,7 +220,7 @@ def backup_create(
     with tarfile.open(directory / OBJECTS, "w") as archive:
         for name in _names(storage):
             with storage.open(name, "rb") as source, tempfile.SpooledTemporaryFile(max_size=16 * BLOCK) as copy:
-                size_of, sha256 = _copy(source, copy)
+                size_of, sha256 = size_and_sha256(source, copy)
                 copy.seek(0)
                 member = tarfile.TarInfo(name)
                 member.size, member.mtime, member.mode = size_of, int(started.timestamp()), 0o600
@@ -362,13 +347,13 @@ def backup_restore(
             if not member.isfile() or member.name not in expected:
                 raise BackupError(f"{member.name}: không có trong bản kê / not in the manifest")
             with archive.extractfile(member) as source, tempfile.SpooledTemporaryFile(max_size=16 * BLOCK) as copy:
-                size, sha256 = _copy(source, copy)
+                size, sha256 = size_and_sha256(source, copy)
                 if (size, sha256) != (expected[member.name]["size"], expected[member.name]["sha256"]):
                     raise BackupError(f"{member.name}: sai tổng kiểm / SHA-256 differs from the manifest")
                 seen.add(member.name)
                 if storage.exists(member.name):
                     with storage.open(member.name, "rb") as there:
-                        if _copy(there)[1] != sha256:
+                        if size_and_sha256(there)[1] != sha256:
                             raise BackupError(f"{member.name}: đã có tệp khác / another file is already there")
                     summary.skipped += 1
                     continue

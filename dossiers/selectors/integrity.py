@@ -24,7 +24,6 @@ Measured on the 2-core development machine: 300,000 bulk dossiers checked (codes
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -40,6 +39,7 @@ from django.db.models.functions import Lag, RowNumber
 from dossiers.models import AuditEvent, DailySequence, Document, Dossier, private_storage
 from dossiers.workflow import CREATION_ACTIONS
 from notifications.selectors.integrity import check_outbox
+from portal.common.digest import size_and_sha256
 from portal.common.integrity import CheckResult
 
 CODE = re.compile(r"^(?P<agency>.+)-(?P<day>\d{6})-(?P<number>\d{4,})$")
@@ -203,17 +203,14 @@ def check_documents() -> CheckResult:
     total = 0
     for pk, name, size, sha256 in rows.iterator(chunk_size=1000):
         result.checked += 1
-        digest, length = hashlib.sha256(), 0
         try:
             with storage.open(name, "rb") as handle:
-                for block in iter(lambda handle=handle: handle.read(1 << 20), b""):
-                    digest.update(block)
-                    length += len(block)
+                length, sha = size_and_sha256(handle)
         except OSError:
             result.add("missing_file", f"document {pk}: {name}")
             continue
         total += length
-        if length != size or digest.hexdigest() != sha256:
+        if length != size or sha != sha256:
             result.add("checksum_mismatch", f"document {pk}: {name}")
     result.notes = {"bytes": total}
     return result
