@@ -44,12 +44,7 @@ class RegisterThrottle(ClientAddressThrottle):
     scope = "register"
     rate_setting = "REGISTER_RATE"
     limited_message = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu đăng ký; vui lòng thử lại sau %(minutes)d phút.")
-
-    def get_rate(self) -> str:
-        return getattr(settings, self.rate_setting)
-
-    def limited_detail(self, seconds: int) -> str:
-        return str(self.limited_message) % {"minutes": max(1, math.ceil(seconds / 60))}
+    in_minutes = True
 
 
 def safe_next(request, default: str = "my-dossiers") -> str:
@@ -208,12 +203,7 @@ class ResetThrottle(ClientAddressThrottle):
     scope = "password_reset"
     rate_setting = "PASSWORD_RESET_RATE"
     limited_message = gettext_lazy("Bạn đã gửi quá nhiều yêu cầu; vui lòng thử lại sau %(minutes)d phút.")
-
-    def get_rate(self) -> str:
-        return getattr(settings, self.rate_setting)
-
-    def limited_detail(self, seconds: int) -> str:
-        return str(self.limited_message) % {"minutes": max(1, math.ceil(seconds / 60))}
+    in_minutes = True
 
 
 class PasswordResetView(auth_views.PasswordResetView):

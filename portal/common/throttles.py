@@ -30,6 +30,11 @@ def client_ip(request) -> str:
     return remote[:64]
 
 
+def minutes_of(seconds: int) -> int:
+    """A wait in whole minutes, rounded up, at least one: what a person is told to wait."""
+    return max(1, math.ceil(seconds / 60))
+
+
 class ClientAddressThrottle(SimpleRateThrottle):
     """The rate in ``settings.<rate_setting>`` (e.g. ``20/min``) per client address, counted on every request,
     valid or not. Subclasses name their ``scope`` and ``rate_setting``, and say in ``limited_message`` what was
@@ -53,7 +58,12 @@ class ClientAddressThrottle(SimpleRateThrottle):
             request.throttled_by = self  # the first throttle that refused: what the 429 names
         return allowed
 
+    #: the message counts in minutes (``%(minutes)d``) rather than seconds: for windows of an hour
+    in_minutes = False
+
     def limited_detail(self, seconds: int) -> str:
+        if self.in_minutes:
+            return str(self.limited_message) % {"minutes": minutes_of(seconds)}
         return str(self.limited_message) % {"seconds": seconds}
 
 
@@ -101,9 +111,7 @@ class TokenFailureLimit(FailureLimit):
     limited_message = gettext_lazy(
         "Mã truy cập (token) sai quá nhiều lần từ địa chỉ này; vui lòng thử lại sau %(minutes)d phút."
     )
-
-    def limited_detail(self, seconds: int) -> str:
-        return str(self.limited_message) % {"minutes": max(1, math.ceil(seconds / 60))}
+    in_minutes = True
 
 
 def login_locked_out(request, original_response=None, credentials=None) -> HttpResponse:
@@ -118,7 +126,7 @@ def login_locked_out(request, original_response=None, credentials=None) -> HttpR
     seconds = max(seconds, getattr(request, "login_address_wait", 0) or 0)
     if seconds:
         message = _("Bạn đã đăng nhập sai quá nhiều lần; vui lòng thử lại sau %(minutes)d phút.") % {
-            "minutes": max(1, math.ceil(seconds / 60))
+            "minutes": minutes_of(seconds)
         }
     else:
         message = _("Bạn đã đăng nhập sai quá nhiều lần; tài khoản tạm bị khóa, hãy liên hệ quản trị viên.")
