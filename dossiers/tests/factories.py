@@ -175,6 +175,16 @@ def receive_at_counter(**kwargs) -> Dossier:
     return services.dossier_receive_at_counter(paper_components=paper, **kwargs)
 
 
+def filing_body(world, **changes) -> dict:
+    """The JSON of an online filing by the world's citizen at the world's centre (procedure 1.001193)."""
+    return {
+        "procedure": "1.001193",
+        "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
+        "reception_centre": world.centre.agency_code,
+        **changes,
+    }
+
+
 def filing_form(body: dict, documents: list[dict] | None = None, *, code: str | None = None) -> dict:
     """A JSON filing body as multipart form data (``applicant`` as a JSON part), with its documents.
 

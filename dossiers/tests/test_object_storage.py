@@ -34,7 +34,7 @@ from dossiers import services
 from dossiers.files import documents_sweep
 from dossiers.models import Document, DocumentDownload, Dossier, FilingDraftFile, private_storage
 from dossiers.selectors.integrity import check_documents
-from dossiers.tests.factories import APPLICANT, _tiny_pdf_bytes, filing_form, tiny_pdf, tiny_png
+from dossiers.tests.factories import _tiny_pdf_bytes, filing_body, filing_form, tiny_pdf, tiny_png
 from dossiers.tests.test_filing_pages import to_review, url
 from dossiers.tests.test_restore_drill import FreshDatabase, environment, manage
 from portal.storage import s3_storage_options
@@ -133,12 +133,7 @@ def citizen_filing(world) -> tuple[Client, dict]:
     """The world's citizen logged in, and the body of an online filing of theirs at the world's centre."""
     citizen = Client()
     citizen.force_login(world.citizen)
-    body = {
-        "procedure": "1.001193",
-        "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
-        "reception_centre": world.centre.agency_code,
-    }
-    return citizen, body
+    return citizen, filing_body(world)
 
 
 def test_the_storage_is_resolved_when_used_not_at_import(bucket):

@@ -12,9 +12,9 @@ from django.urls import Resolver404, resolve
 
 from dossiers.models import Document, DocumentDownload, Dossier, ReceivedComponent
 from dossiers.tests.factories import (
-    APPLICANT,
     _tiny_pdf_bytes,
     file_online,
+    filing_body,
     filing_form,
     tiny_jpeg,
     tiny_pdf,
@@ -29,12 +29,7 @@ EN = {"HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 def body(world, **changes) -> dict:
-    return {
-        "procedure": "1.001193",
-        "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
-        "reception_centre": world.centre.agency_code,
-        **changes,
-    }
+    return filing_body(world, **changes)
 
 
 def documents_url(dossier) -> str:

@@ -6,17 +6,13 @@ import json
 import pytest
 
 from dossiers.models import Document, Dossier
-from dossiers.tests.factories import APPLICANT, filing_form, tiny_pdf
+from dossiers.tests.factories import filing_body, filing_form, tiny_pdf
 
 pytestmark = pytest.mark.django_db
 
 
 def filing(world) -> dict:
-    return {
-        "procedure": "1.001193",
-        "applicant": {**APPLICANT, "id_number": world.citizen.id_number},
-        "reception_centre": world.centre.agency_code,
-    }
+    return filing_body(world)
 
 
 def test_a_json_body_over_the_limit_is_refused_before_it_is_parsed(world, client, settings):
